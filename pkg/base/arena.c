@@ -1,0 +1,89 @@
+#include "arena.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define BLOCK_MIN 4096
+
+struct ebb_arena_block {
+    struct ebb_arena_block *next;
+    size_t cap;
+    size_t off;
+    max_align_t data[]; /* aligned for any object */
+};
+
+void ebb_arena_init(struct ebb_arena *a)
+{
+    a->head = NULL;
+    a->used = 0;
+}
+
+void ebb_arena_release(struct ebb_arena *a)
+{
+    if (a == NULL)
+        return;
+    struct ebb_arena_block *b = a->head;
+    while (b) {
+        struct ebb_arena_block *next = b->next;
+        free(b);
+        b = next;
+    }
+    a->head = NULL;
+    a->used = 0;
+}
+
+void *ebb_arena_alloc(struct ebb_arena *a, size_t n)
+{
+    const size_t align = sizeof(max_align_t);
+    if (n == 0)
+        n = 1;
+    if (n > SIZE_MAX - align)
+        return NULL;
+    n = (n + align - 1) / align * align;
+
+    struct ebb_arena_block *b = a->head;
+    if (b == NULL || b->cap - b->off < n) {
+        size_t cap = n > BLOCK_MIN ? n : BLOCK_MIN;
+        if (cap > SIZE_MAX - sizeof(*b))
+            return NULL;
+        b = malloc(sizeof(*b) + cap);
+        if (b == NULL)
+            return NULL;
+        b->cap = cap;
+        b->off = 0;
+        b->next = a->head;
+        a->head = b;
+    }
+    void *p = (char *)b->data + b->off;
+    b->off += n;
+    a->used += n;
+    memset(p, 0, n);
+    return p;
+}
+
+void *ebb_arena_calloc(struct ebb_arena *a, size_t count, size_t size)
+{
+    if (size != 0 && count > SIZE_MAX / size)
+        return NULL;
+    return ebb_arena_alloc(a, count * size);
+}
+
+char *ebb_arena_strndup(struct ebb_arena *a, const char *s, size_t n)
+{
+    if (s == NULL)
+        return NULL;
+    char *p = ebb_arena_alloc(a, n + 1);
+    if (p == NULL)
+        return NULL;
+    memcpy(p, s, n);
+    p[n] = '\0';
+    return p;
+}
+
+char *ebb_arena_strdup(struct ebb_arena *a, const char *s)
+{
+    if (s == NULL)
+        return NULL;
+    return ebb_arena_strndup(a, s, strlen(s));
+}

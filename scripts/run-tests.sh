@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Runs every unit test program in BUILD/tests and every command-line test in
+# tests/e2e/*.sh, then prints one closing line: "tests: N passed, M failed".
+set -uo pipefail
+build=${1:-build}
+export EBB="$build/ebb"
+passed=0
+failed=0
+failures=()
+
+for t in "$build"/tests/*_test; do
+  [ -x "$t" ] || continue
+  out=$("$t" 2>&1)
+  rc=$?
+  printf '%s\n' "$out" | grep -E '^\[  (PASSED|FAILED) +\]|^\[  FAILED  \] [^0-9]|^\[==========\] tests:' || true
+  p=$(printf '%s\n' "$out" | sed -n 's/^\[  PASSED  \] \([0-9]*\) test(s)\./\1/p' | tail -1)
+  f=$(printf '%s\n' "$out" | sed -n 's/^\[  FAILED  \] \([0-9]*\) test(s), listed below:/\1/p' | tail -1)
+  passed=$((passed + ${p:-0}))
+  failed=$((failed + ${f:-0}))
+  if [ $rc -ne 0 ]; then
+    [ -z "$f" ] && failed=$((failed + 1))
+    failures+=("$(basename "$t")")
+    printf '%s\n' "$out" | tail -30
+  fi
+done
+
+for s in tests/e2e/*.sh; do
+  [ -f "$s" ] || continue
+  out=$(bash "$s" 2>&1)
+  rc=$?
+  p=$(printf '%s\n' "$out" | sed -n 's/^ok \([0-9]*\).*/x/p' | wc -l)
+  f=$(printf '%s\n' "$out" | sed -n 's/^not ok \([0-9]*\).*/x/p' | wc -l)
+  passed=$((passed + p))
+  failed=$((failed + f))
+  echo "[ e2e ] $(basename "$s"): $p passed, $f failed"
+  if [ $rc -ne 0 ]; then
+    [ "$f" -eq 0 ] && failed=$((failed + 1))
+    failures+=("$(basename "$s")")
+    printf '%s\n' "$out" | grep -v '^ok ' | tail -40
+  fi
+done
+
+[ ${#failures[@]} -gt 0 ] && echo "failing: ${failures[*]}"
+echo "tests: $passed passed, $failed failed"
+[ "$failed" -eq 0 ] && [ ${#failures[@]} -eq 0 ]
