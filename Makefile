@@ -20,7 +20,7 @@ VERSION  := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 # PURE: libc (+libm) only; no I/O, no clock, no globals.
 CORE_SRCS := $(sort $(wildcard pkg/base/*.c) \
 	$(filter-out pkg/api/v1alpha1/codec%.c,$(wildcard pkg/api/v1alpha1/*.c)) \
-	$(wildcard pkg/scale/*.c))
+	$(wildcard pkg/scale/*.c) $(wildcard pkg/controller/*.c))
 # EDGE: cJSON and libyaml.
 EDGE_SRCS := $(sort $(wildcard pkg/api/v1alpha1/codec*.c))
 EBB_SRCS  := $(sort $(wildcard cmd/ebb/*.c))
@@ -126,7 +126,7 @@ bench: deps $(BENCH_BINS) $(EBB) ## Run the benchmarks (see BENCHMARKS.md).
 ##@ Quality
 
 SRC_ALL := $(shell find cmd pkg tests bench -name '*.[ch]' 2>/dev/null | sort)
-PURE_DIRS := pkg/scale pkg/base
+PURE_DIRS := pkg/scale pkg/base pkg/controller
 PURE_FILES := $(PURE_DIRS) pkg/api/v1alpha1/defaults.c pkg/api/v1alpha1/validate.c \
 	pkg/api/v1alpha1/quantity.c pkg/api/v1alpha1/duration.c pkg/api/v1alpha1/types.c
 

@@ -1,0 +1,147 @@
+#include "policy_load.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../pkg/api/v1alpha1/defaults.h"
+#include "../../pkg/api/v1alpha1/validate.h"
+#include "tzload.h"
+#include "util.h"
+
+static bool is_utc_name(const char *z)
+{
+    return z == NULL || z[0] == '\0' || strcmp(z, "UTC") == 0 || strcmp(z, "Etc/UTC") == 0;
+}
+
+/* Loads the zones of p's schedules into tzs; reports each failure. */
+static int load_zones(const char *path, FILE *err, const struct ebb_yaml_doc *d,
+                      const struct ebb_policy *p, struct ebb_tz **tzs)
+{
+    int problems = 0;
+    for (size_t i = 0; i < p->spec.n_schedules && i < EBB_MAX_SCHEDULES; i++) {
+        const char *zone = p->spec.schedules[i].time_zone;
+        if (tzs)
+            tzs[i] = NULL;
+        if (is_utc_name(zone))
+            continue;
+        struct ebb_tz *tz = NULL;
+        char msg[256];
+        if (ebb_tz_load(zone, &tz, msg, sizeof(msg)) != EBB_OK) {
+            char fpath[64];
+            snprintf(fpath, sizeof(fpath), "spec.schedules[%zu].timeZone", i);
+            fprintf(err, "%s:%d: %s: %s\n", path, d ? ebb_yaml_doc_line(d, fpath) : 1, fpath,
+                    msg);
+            problems++;
+            continue;
+        }
+        if (tzs)
+            tzs[i] = tz;
+        else
+            ebb_tz_free(tz);
+    }
+    return problems;
+}
+
+static void report(const char *path, FILE *err, const struct ebb_yaml_doc *d,
+                   const struct ebb_errlist *errs)
+{
+    for (size_t i = 0; i < errs->n; i++) {
+        const struct ebb_field_error *e = &errs->items[i];
+        int line = ebb_yaml_doc_line(d, e->path);
+        if (e->path[0])
+            fprintf(err, "%s:%d: %s: %s\n", path, line, e->path, e->message);
+        else
+            fprintf(err, "%s:%d: %s\n", path, line, e->message);
+    }
+    if (errs->truncated)
+        fprintf(err, "%s:%d: more errors were found than could be listed\n", path, d->line);
+}
+
+int ebb_policy_file_check(const char *path, FILE *err, struct ebb_yaml_docs *docs_out,
+                          size_t *n_policies)
+{
+    char msg[512];
+    char *text = NULL;
+    size_t len = 0;
+    struct ebb_yaml_docs docs = {NULL, 0};
+    struct ebb_yaml_error yerr;
+    int problems = 0;
+
+    *n_policies = 0;
+    if (ebb_read_file(path, &text, &len, msg, sizeof(msg)) != EBB_OK) {
+        fprintf(err, "%s\n", msg);
+        return 1;
+    }
+    memset(&yerr, 0, sizeof(yerr));
+    enum ebb_rc rc = ebb_policy_docs_from_yaml(text, len, &docs, &yerr);
+    if (rc == EBB_ERR_PARSE) {
+        fprintf(err, "%s:%d:%d: %s\n", path, yerr.line, yerr.column, yerr.message);
+        problems = 1;
+        goto out;
+    }
+    if (rc != EBB_OK) {
+        fprintf(err, "%s: %s\n", path, ebb_rc_str(rc));
+        problems = 1;
+        goto out;
+    }
+    for (size_t i = 0; i < docs.n; i++) {
+        struct ebb_yaml_doc *d = &docs.docs[i];
+        if (!d->is_policy)
+            continue;
+        (*n_policies)++;
+        if (ebb_errlist_any(&d->errors)) {
+            report(path, err, d, &d->errors);
+            problems += d->errors.n ? (int)d->errors.n : 1;
+            continue;
+        }
+        if (ebb_policy_defaults(&d->policy) != EBB_OK) {
+            fprintf(err, "%s:%d: out of memory\n", path, d->line);
+            problems++;
+            continue;
+        }
+        struct ebb_errlist errs = EBB_ERRLIST_INIT;
+        ebb_policy_validate(&d->policy, &errs);
+        report(path, err, d, &errs);
+        problems += (int)errs.n + (errs.truncated ? 1 : 0);
+        ebb_errlist_release(&errs);
+        problems += load_zones(path, err, d, &d->policy, NULL);
+    }
+    if (*n_policies == 0) {
+        fprintf(err, "%s:1: no ScalingPolicy (apiVersion %s, kind %s) in this file\n", path,
+                EBB_API_VERSION, EBB_KIND);
+        problems++;
+    }
+out:
+    if (docs_out && problems == 0)
+        *docs_out = docs;
+    else
+        ebb_yaml_docs_release(&docs);
+    free(text);
+    return problems;
+}
+
+enum ebb_rc ebb_policy_load_one(const char *path, FILE *err, struct ebb_policy *out,
+                                struct ebb_tz *tzs[EBB_MAX_SCHEDULES])
+{
+    struct ebb_yaml_docs docs = {NULL, 0};
+    size_t n = 0;
+    if (ebb_policy_file_check(path, err, &docs, &n) != 0)
+        return EBB_ERR_INVALID;
+    enum ebb_rc rc = EBB_ERR_NOTFOUND;
+    for (size_t i = 0; i < docs.n; i++) {
+        struct ebb_yaml_doc *d = &docs.docs[i];
+        if (!d->is_policy)
+            continue;
+        if (load_zones(path, err, d, &d->policy, tzs) != 0) {
+            rc = EBB_ERR_INVALID;
+            break;
+        }
+        /* The policy's arena moves with the struct; the doc gets an empty one. */
+        *out = d->policy;
+        ebb_policy_init(&d->policy);
+        rc = EBB_OK;
+        break;
+    }
+    ebb_yaml_docs_release(&docs);
+    return rc;
+}
