@@ -4,7 +4,7 @@
 set -euo pipefail
 
 pkgs=(
-  build-essential pkg-config clang
+  build-essential pkg-config clang python3 jq
   libcjson-dev libyaml-dev libcmocka-dev
   libcurl4-openssl-dev libssl-dev libwebsockets-dev
 )
