@@ -10,17 +10,22 @@ failures=()
 
 for t in "$build"/tests/*_test; do
   [ -x "$t" ] || continue
+  # cmocka writes its summary to stderr and the rest to stdout: with both in
+  # one pipe the lines can interleave, so the counts are taken anywhere in a
+  # line and re-printed on lines of their own.
   out=$("$t" 2>&1)
   rc=$?
-  printf '%s\n' "$out" | grep -E '^\[  (PASSED|FAILED) +\]|^\[  FAILED  \] [^0-9]|^\[==========\] tests:' || true
-  p=$(printf '%s\n' "$out" | sed -n 's/^\[  PASSED  \] \([0-9]*\) test(s)\./\1/p' | tail -1)
-  f=$(printf '%s\n' "$out" | sed -n 's/^\[  FAILED  \] \([0-9]*\) test(s), listed below:/\1/p' | tail -1)
+  p=$(printf '%s\n' "$out" | grep -o '\[  PASSED  \] [0-9]* test(s)' | tail -1 | grep -o '[0-9][0-9]*')
+  f=$(printf '%s\n' "$out" | grep -o '\[  FAILED  \] [0-9]* test(s), listed below' | tail -1 | grep -o '[0-9][0-9]*')
+  echo "[==========] $(basename "$t")"
+  [ -n "$p" ] && echo "[  PASSED  ] $p test(s)."
+  [ -n "$f" ] && echo "[  FAILED  ] $f test(s)."
   passed=$((passed + ${p:-0}))
   failed=$((failed + ${f:-0}))
   if [ $rc -ne 0 ]; then
     [ -z "$f" ] && failed=$((failed + 1))
     failures+=("$(basename "$t")")
-    printf '%s\n' "$out" | tail -30
+    printf '%s\n' "$out" | grep -E 'FAILED|ERROR|error|Assert|runtime error|Sanitizer|[0-9]+: ' | head -40
   fi
 done
 
