@@ -9,7 +9,8 @@ BUILD    ?= build
 OPT      ?= -O2
 SAN      ?=
 CFLAGS   ?= $(OPT) -g
-WARN     := -std=c11 -Wall -Wextra -Wpedantic -Werror -Wshadow -Wstrict-prototypes
+WARN     := -std=c11 -Wall -Wextra -Wpedantic -Werror -Wshadow -Wstrict-prototypes \
+            -Wno-format-truncation
 DEFS     := -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
 ALL_CFLAGS = $(WARN) $(DEFS) $(CFLAGS) $(SAN) -MMD -MP
 LDFLAGS  ?=
