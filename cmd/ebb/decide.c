@@ -123,8 +123,7 @@ static bool get_int32(const cJSON *obj, const char *key, const char *path, int32
     snprintf(p, sizeof(p), "%s%s%s", path, path[0] ? "." : "", key);
     double d = cJSON_IsNumber(v) ? v->valuedouble : NAN;
     if (!cJSON_IsNumber(v) || d != floor(d) || d < min || d > 2147483647.0) {
-        ebb_errlist_add(errs, p, "must be an integer >= %d, got %s", (int)min,
-                        json_type_name(v));
+        ebb_errlist_add(errs, p, "must be an integer >= %d, got %s", (int)min, json_type_name(v));
         return false;
     }
     *out = (int32_t)d;
@@ -195,14 +194,13 @@ static bool get_duration(const cJSON *obj, const char *key, const char *path, in
     return true;
 }
 
-static const char *const phase_names[] = {"Pending", "Running", "Succeeded", "Failed",
-                                          "Unknown"};
+static const char *const phase_names[] = {"Pending", "Running", "Succeeded", "Failed", "Unknown"};
 _Static_assert(sizeof(phase_names) / sizeof(*phase_names) == EBB_POD_PHASE__COUNT, "");
 
 static void parse_pods(const cJSON *arr, struct decide_input *in, struct ebb_errlist *errs)
 {
-    static const char *const fields[] = {
-        "name", "phase", "ready", "readyTransitionTime", "startTime", "deleting", NULL};
+    static const char *const fields[] = {"name",      "phase",    "ready", "readyTransitionTime",
+                                         "startTime", "deleting", NULL};
     if (arr == NULL)
         return;
     if (!cJSON_IsArray(arr)) {
@@ -294,8 +292,7 @@ static bool parse_value(const cJSON *v, const char *path, double *out, struct eb
         ebb_errlist_add(errs, path, "%s", msg);
         return false;
     }
-    ebb_errlist_add(errs, path, "must be a number or a quantity string, got %s",
-                    json_type_name(v));
+    ebb_errlist_add(errs, path, "must be a number or a quantity string, got %s", json_type_name(v));
     return false;
 }
 
@@ -303,8 +300,7 @@ static void parse_samples(const cJSON *pods, const char *path, const struct ebb_
                           struct decide_input *in, struct ebb_pod_sample *row,
                           struct ebb_errlist *errs)
 {
-    static const char *const resource_fields[] = {"usage", "request", "timestamp", "window",
-                                                  NULL};
+    static const char *const resource_fields[] = {"usage", "request", "timestamp", "window", NULL};
     static const char *const pods_fields[] = {"value", "timestamp", "window", NULL};
     bool resource = ms->type == EBB_METRIC_RESOURCE;
     const cJSON *it;
@@ -424,8 +420,11 @@ static void parse_metrics(const cJSON *obj, struct decide_input *in, struct ebb_
 
 static void parse_config(const cJSON *c, struct ebb_scale_config *cfg, struct ebb_errlist *errs)
 {
-    static const char *const fields[] = {"cpuInitializationPeriod", "initialReadinessDelay",
-                                         "downscaleStabilization", "tolerance", "syncPeriod",
+    static const char *const fields[] = {"cpuInitializationPeriod",
+                                         "initialReadinessDelay",
+                                         "downscaleStabilization",
+                                         "tolerance",
+                                         "syncPeriod",
                                          NULL};
     if (c == NULL)
         return;
@@ -434,8 +433,7 @@ static void parse_config(const cJSON *c, struct ebb_scale_config *cfg, struct eb
         return;
     }
     check_fields(c, "config", fields, errs);
-    get_duration(c, "cpuInitializationPeriod", "config", &cfg->cpu_initialization_period_ms,
-                 errs);
+    get_duration(c, "cpuInitializationPeriod", "config", &cfg->cpu_initialization_period_ms, errs);
     get_duration(c, "initialReadinessDelay", "config", &cfg->initial_readiness_delay_ms, errs);
     get_duration(c, "downscaleStabilization", "config", &cfg->downscale_stabilization_ms, errs);
     get_duration(c, "syncPeriod", "config", &cfg->sync_period_ms, errs);
@@ -492,7 +490,7 @@ static void parse_policy(const cJSON *pj, struct decide_input *in, struct ebb_er
 
 static void parse_input(const cJSON *root, struct decide_input *in, struct ebb_errlist *errs)
 {
-    static const char *const fields[] = {"now",  "policy",  "target",       "pods",
+    static const char *const fields[] = {"now",     "policy", "target",       "pods",
                                          "metrics", "config", "portCapacity", NULL};
     static const char *const target_fields[] = {"replicas", "statusReplicas", NULL};
 
@@ -575,8 +573,8 @@ static cJSON *decision_json(const struct decide_input *in, const struct ebb_deci
         cJSON *c = cJSON_CreateObject();
         cJSON_AddStringToObject(c, "type", ebb_cond_type_name((enum ebb_cond_type)t));
         cJSON_AddStringToObject(c, "status", ebb_condition_status_name(d->conditions[t].status));
-        cJSON_AddStringToObject(c, "reason", d->conditions[t].reason ? d->conditions[t].reason
-                                                                     : "");
+        cJSON_AddStringToObject(c, "reason",
+                                d->conditions[t].reason ? d->conditions[t].reason : "");
         cJSON_AddStringToObject(c, "message", d->conditions[t].message);
         cJSON_AddItemToArray(cs, c);
     }
@@ -628,8 +626,8 @@ int ebb_cmd_decide(int argc, char **argv)
     parse_input(root, &in, &errs);
     if (ebb_errlist_any(&errs)) {
         for (size_t i = 0; i < errs.n; i++)
-            fprintf(stderr, "%s%s%s\n", errs.items[i].path,
-                    errs.items[i].path[0] ? ": " : "", errs.items[i].message);
+            fprintf(stderr, "%s%s%s\n", errs.items[i].path, errs.items[i].path[0] ? ": " : "",
+                    errs.items[i].message);
         goto out;
     }
 

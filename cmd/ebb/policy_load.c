@@ -29,8 +29,7 @@ static int load_zones(const char *path, FILE *err, const struct ebb_yaml_doc *d,
         if (ebb_tz_load(zone, &tz, msg, sizeof(msg)) != EBB_OK) {
             char fpath[64];
             snprintf(fpath, sizeof(fpath), "spec.schedules[%zu].timeZone", i);
-            fprintf(err, "%s:%d: %s: %s\n", path, d ? ebb_yaml_doc_line(d, fpath) : 1, fpath,
-                    msg);
+            fprintf(err, "%s:%d: %s: %s\n", path, d ? ebb_yaml_doc_line(d, fpath) : 1, fpath, msg);
             problems++;
             continue;
         }
