@@ -101,7 +101,7 @@ valgrind: $(TEST_BINS) ## Run the unit tests under valgrind (leaks are errors).
 
 FUZZ_TIME ?= 30
 FUZZ_BUILD := build-fuzz
-FUZZ_CORE := $(CORE_SRCS) $(EDGE_SRCS)
+FUZZ_CORE := $(CORE_SRCS) $(EDGE_SRCS) cmd/ebb/decide_input.c cmd/ebb/tzload.c
 .PHONY: fuzz
 fuzz: deps ## Run each libFuzzer target for FUZZ_TIME seconds (default 30).
 	@mkdir -p $(FUZZ_BUILD)
