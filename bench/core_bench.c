@@ -146,8 +146,8 @@ int main(void)
     int64_t t0 = 1795000000000LL; /* 2026-11-18 */
     for (int i = 0; i < NPODS; i++) {
         snprintf(names[i], sizeof(names[i]), "bench-%d", i);
-        pods[i] = (struct ebb_pod){names[i], EBB_POD_RUNNING, true, true, t0 - 3600000,
-                                   t0 - 7200000, false};
+        pods[i] = (struct ebb_pod){names[i],     EBB_POD_RUNNING, true, true,
+                                   t0 - 3600000, t0 - 7200000,    false};
         /* cpu: 500m request, usage around 80%; memory ~1.2Gi; rps ~120 */
         samples[0][i] = (struct ebb_pod_sample){true, 380 + (i % 7) * 10, 500, t0, 30000};
         samples[1][i] =

@@ -12,7 +12,7 @@
 /* Reads a whole file ("-" = stdin) into a NUL-terminated malloc'd buffer.
  * On error msg says what failed ("cannot read x.yaml: No such file or
  * directory"). Caller frees *buf. */
-enum ebb_rc ebb_read_file(const char *path, char **buf /* OUT */, size_t *len /* OUT */,
-                          char *msg, size_t msgsz);
+enum ebb_rc ebb_read_file(const char *path, char **buf /* OUT */, size_t *len /* OUT */, char *msg,
+                          size_t msgsz);
 
 #endif

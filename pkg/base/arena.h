@@ -17,7 +17,10 @@ struct ebb_arena {
     size_t used;                  /* total bytes handed out, for tests and benchmarks */
 };
 
-#define EBB_ARENA_INIT {NULL, 0}
+#define EBB_ARENA_INIT                                                                             \
+    {                                                                                              \
+        NULL, 0                                                                                    \
+    }
 
 void ebb_arena_init(struct ebb_arena *a);
 /* Frees every block; the arena is empty and reusable afterwards. NULL is a no-op. */

@@ -27,7 +27,10 @@ struct ebb_errlist {
     bool truncated; /* an error was dropped because memory ran out */
 };
 
-#define EBB_ERRLIST_INIT {NULL, 0, 0, false}
+#define EBB_ERRLIST_INIT                                                                           \
+    {                                                                                              \
+        NULL, 0, 0, false                                                                          \
+    }
 
 void ebb_errlist_init(struct ebb_errlist *l);
 void ebb_errlist_release(struct ebb_errlist *l);

@@ -24,7 +24,10 @@ struct ebb_strbuf {
 
 /* Read-only; never written because alloc == 0 guards every write. */
 extern const char ebb_strbuf_empty[1];
-#define EBB_STRBUF_INIT {(char *)ebb_strbuf_empty, 0, 0, false}
+#define EBB_STRBUF_INIT                                                                            \
+    {                                                                                              \
+        (char *)ebb_strbuf_empty, 0, 0, false                                                      \
+    }
 
 void ebb_strbuf_init(struct ebb_strbuf *sb);
 /* Frees the buffer and re-initializes sb. NULL is a no-op. */

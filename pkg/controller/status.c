@@ -45,8 +45,7 @@ enum ebb_rc ebb_status_set_condition(struct ebb_policy *p, const char *type,
         *(struct ebb_condition *)prev = c;
         return EBB_OK;
     }
-    struct ebb_condition *conds =
-        ebb_arena_calloc(&p->arena, st->n_conditions + 1, sizeof(*conds));
+    struct ebb_condition *conds = ebb_arena_calloc(&p->arena, st->n_conditions + 1, sizeof(*conds));
     if (conds == NULL)
         return EBB_ERR_NOMEM;
     if (st->n_conditions)
@@ -74,8 +73,8 @@ enum ebb_rc ebb_status_apply_decision(struct ebb_policy *p, const struct ebb_dec
         st.last_scale_ms = now_ms;
 
     st.n_current_metrics = d->n_metrics;
-    st.current_metrics = ebb_arena_calloc(a, d->n_metrics ? d->n_metrics : 1,
-                                          sizeof(*st.current_metrics));
+    st.current_metrics =
+        ebb_arena_calloc(a, d->n_metrics ? d->n_metrics : 1, sizeof(*st.current_metrics));
     if (st.current_metrics == NULL)
         return EBB_ERR_NOMEM;
     for (size_t i = 0; i < d->n_metrics && i < spec->n_metrics; i++) {
@@ -115,8 +114,8 @@ enum ebb_rc ebb_status_apply_decision(struct ebb_policy *p, const struct ebb_dec
     for (int t = 0; rc == EBB_OK && t < EBB_COND_TYPE__COUNT; t++) {
         const char *type = ebb_cond_type_name((enum ebb_cond_type)t);
         const struct ebb_cond_out *c = &d->conditions[t];
-        rc = make_condition(a, ebb_status_condition(&p->status, type), type, c->status,
-                            c->reason, c->message, now_ms, &conds[1 + t]);
+        rc = make_condition(a, ebb_status_condition(&p->status, type), type, c->status, c->reason,
+                            c->message, now_ms, &conds[1 + t]);
     }
     if (rc)
         return rc;

@@ -76,7 +76,7 @@ struct ebb_scale_config {
     int64_t initial_readiness_delay_ms;   /* 30s */
     int64_t downscale_stabilization_ms;   /* 5m: window when spec.behavior is absent */
     int64_t tolerance_milli;              /* 100: when the policy sets none */
-    int64_t sync_period_ms; /* 15s: a sample older than two of these is stale */
+    int64_t sync_period_ms;               /* 15s: a sample older than two of these is stale */
 };
 
 void ebb_scale_config_default(struct ebb_scale_config *c /* OUT */);
@@ -97,8 +97,8 @@ struct ebb_history {
     size_t n_recs;
     struct ebb_scale_event events[EBB_HISTORY_MAX_EVENTS]; /* oldest first */
     size_t n_events;
-    int64_t last_scale_up_ms;   /* EBB_TIME_UNSET */
-    int64_t last_scale_down_ms; /* EBB_TIME_UNSET */
+    int64_t last_scale_up_ms;                     /* EBB_TIME_UNSET */
+    int64_t last_scale_down_ms;                   /* EBB_TIME_UNSET */
     struct ebb_band_timer bands[EBB_MAX_METRICS]; /* parallel to spec.metrics */
 };
 
@@ -141,13 +141,13 @@ struct ebb_cond_out {
 
 struct ebb_metric_result {
     bool valid;
-    char error[192];        /* why it is invalid, when !valid */
-    int32_t raw_proposal;   /* replicas the metric asks for, before the band; EBB_UNSET */
-    int32_t proposal;       /* after the band gate; EBB_UNSET when invalid */
-    int64_t value_milli;    /* the value compared with the target: utilization in
-                               percent, per-pod average, or value (x1000) */
-    int64_t target_milli;   /* the target in the same unit (x1000) */
-    bool band_held;         /* the band kept the current count */
+    char error[192];      /* why it is invalid, when !valid */
+    int32_t raw_proposal; /* replicas the metric asks for, before the band; EBB_UNSET */
+    int32_t proposal;     /* after the band gate; EBB_UNSET when invalid */
+    int64_t value_milli;  /* the value compared with the target: utilization in
+                             percent, per-pod average, or value (x1000) */
+    int64_t target_milli; /* the target in the same unit (x1000) */
+    bool band_held;       /* the band kept the current count */
 };
 
 struct ebb_decision {
@@ -157,11 +157,11 @@ struct ebb_decision {
     int32_t stabilized;     /* after the stabilization window */
     int32_t min_replicas;   /* effective bounds, after schedules and port capacity */
     int32_t max_replicas;
-    int active_schedule;    /* index in spec.schedules of the active schedule, or -1 */
+    int active_schedule; /* index in spec.schedules of the active schedule, or -1 */
     size_t n_metrics;
     struct ebb_metric_result metrics[EBB_MAX_METRICS];
     struct ebb_cond_out conditions[EBB_COND_TYPE__COUNT];
-    char reason[512];       /* one line a person can read */
+    char reason[512]; /* one line a person can read */
     /* The history after this decision: the recommendation recorded, band
      * timers updated and, when `scale`, the scale event and last-scale times
      * as if the change were applied. A controller whose patch fails keeps
@@ -177,8 +177,8 @@ void ebb_history_add_recommendation(struct ebb_history *h, int64_t now_ms, int32
  * lastScaleUpTime/lastScaleDownTime, currentMetrics[].aboveSince/belowSince
  * matched to spec.metrics by name), newest entries kept when status holds
  * more than fits. */
-void ebb_history_from_status(const struct ebb_policy_spec *spec,
-                             const struct ebb_policy_status *st, struct ebb_history *h /* OUT */);
+void ebb_history_from_status(const struct ebb_policy_spec *spec, const struct ebb_policy_status *st,
+                             struct ebb_history *h /* OUT */);
 
 /* Decides. EBB_ERR_INVALID when the input is inconsistent (NULL spec,
  * metrics missing, a count below 0); the decision is then "no change". */

@@ -19,12 +19,12 @@
 struct ebb_tz;
 
 struct ebb_schedule_eval {
-    int32_t min_replicas;   /* effective */
-    int32_t max_replicas;   /* effective */
-    int first_active;       /* index of the first active schedule, or -1 */
-    uint32_t active_mask;   /* bit i: spec.schedules[i] is active */
-    char note[256];         /* "" or what a person should know: a zone that
-                               could not be loaded, a max raised to a min */
+    int32_t min_replicas; /* effective */
+    int32_t max_replicas; /* effective */
+    int first_active;     /* index of the first active schedule, or -1 */
+    uint32_t active_mask; /* bit i: spec.schedules[i] is active */
+    char note[256];       /* "" or what a person should know: a zone that
+                             could not be loaded, a max raised to a min */
 };
 
 /* tzs is parallel to spec->schedules (NULL entry = UTC) and may be NULL

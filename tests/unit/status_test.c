@@ -30,8 +30,11 @@ static void make_decision(struct ebb_decision *d, int64_t now)
     d->scale = true;
     d->active_schedule = -1;
     d->n_metrics = 2;
-    d->metrics[0] = (struct ebb_metric_result){.valid = true, .proposal = 6, .raw_proposal = 6,
-                                               .value_milli = 82000, .target_milli = 60000};
+    d->metrics[0] = (struct ebb_metric_result){.valid = true,
+                                               .proposal = 6,
+                                               .raw_proposal = 6,
+                                               .value_milli = 82000,
+                                               .target_milli = 60000};
     d->metrics[1] = (struct ebb_metric_result){.valid = false, .proposal = EBB_UNSET};
     d->history.bands[0].above_since_ms = now - 300000;
     d->history.bands[0].below_since_ms = EBB_TIME_UNSET;
@@ -118,8 +121,7 @@ static void test_set_condition_adds_then_updates(void **state)
                      EBB_OK);
     assert_int_equal(p.status.n_conditions, 1);
     assert_int_equal(
-        ebb_status_set_condition(&p, "Ready", EBB_COND_FALSE, "InvalidSpec", "other", 200),
-        EBB_OK);
+        ebb_status_set_condition(&p, "Ready", EBB_COND_FALSE, "InvalidSpec", "other", 200), EBB_OK);
     assert_int_equal(p.status.n_conditions, 1);
     assert_true(p.status.conditions[0].last_transition_ms == 100);
     assert_string_equal(p.status.conditions[0].message, "other");

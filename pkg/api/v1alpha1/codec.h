@@ -42,11 +42,11 @@ enum ebb_rc ebb_policy_status_to_json(const struct ebb_policy_status *st, struct
 
 /* One document of a YAML stream. */
 struct ebb_yaml_doc {
-    int line;              /* 1-based line where the document starts */
-    char *api_version;     /* as written, or NULL (malloc'd) */
-    char *kind;            /* as written, or NULL (malloc'd) */
-    bool is_policy;        /* apiVersion ebb.dev/v1alpha1 and kind ScalingPolicy */
-    struct ebb_policy policy; /* decoded when is_policy */
+    int line;                  /* 1-based line where the document starts */
+    char *api_version;         /* as written, or NULL (malloc'd) */
+    char *kind;                /* as written, or NULL (malloc'd) */
+    bool is_policy;            /* apiVersion ebb.dev/v1alpha1 and kind ScalingPolicy */
+    struct ebb_policy policy;  /* decoded when is_policy */
     struct ebb_errlist errors; /* decode errors of this document */
     /* Where each decoded field sits, for FILE:LINE messages. */
     char **line_paths;

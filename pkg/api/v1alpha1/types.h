@@ -57,10 +57,10 @@ struct ebb_object_meta {
     char *name;
     char *namespace_; /* JSON: namespace */
     char *uid;
-    char *resource_version;        /* opaque; never compared numerically */
-    int64_t generation;            /* EBB_UNSET when absent */
-    char *creation_timestamp;      /* RFC 3339, kept as written */
-    char *deletion_timestamp;      /* RFC 3339 or NULL */
+    char *resource_version;   /* opaque; never compared numerically */
+    int64_t generation;       /* EBB_UNSET when absent */
+    char *creation_timestamp; /* RFC 3339, kept as written */
+    char *deletion_timestamp; /* RFC 3339 or NULL */
     struct ebb_kv *labels;
     size_t n_labels;
     struct ebb_kv *annotations;
@@ -109,15 +109,15 @@ enum ebb_metric_type {
 
 enum ebb_target_type {
     EBB_TARGET_TYPE_UNSET = 0,
-    EBB_TARGET_UTILIZATION,  /* "Utilization": averageUtilization, percent of request */
+    EBB_TARGET_UTILIZATION,   /* "Utilization": averageUtilization, percent of request */
     EBB_TARGET_AVERAGE_VALUE, /* "AverageValue": averageValue per pod */
-    EBB_TARGET_VALUE,        /* "Value": value for the whole metric */
+    EBB_TARGET_VALUE,         /* "Value": value for the whole metric */
     EBB_TARGET_TYPE__COUNT
 };
 
 struct ebb_metric_target {
     enum ebb_target_type type;
-    int32_t average_utilization;      /* percent; EBB_UNSET when absent */
+    int32_t average_utilization;       /* percent; EBB_UNSET when absent */
     struct ebb_quantity average_value; /* JSON: averageValue */
     struct ebb_quantity value;
 };
@@ -153,7 +153,7 @@ struct ebb_metric_spec {
         struct ebb_label_selector selector;
         bool set;
     } external;
-    struct { /* Prometheus: {address, query} */
+    struct {           /* Prometheus: {address, query} */
         char *address; /* optional: the controller's --prometheus-address otherwise */
         char *query;
         bool set;
@@ -193,9 +193,9 @@ struct ebb_scaling_rules {
     enum ebb_select_policy select_policy;
     struct ebb_rate_policy *policies;
     size_t n_policies;
-    bool policies_set;         /* "policies" was written (an empty list is an error) */
+    bool policies_set;             /* "policies" was written (an empty list is an error) */
     struct ebb_quantity tolerance; /* per direction, HPA 1.33+; overrides behavior.tolerance */
-    bool set;                  /* the object was present */
+    bool set;                      /* the object was present */
 };
 
 struct ebb_behavior {
@@ -211,11 +211,11 @@ struct ebb_behavior {
  * the spec's. */
 struct ebb_schedule {
     char *name;
-    char *cron;         /* 5 fields: minute hour day-of-month month day-of-week */
-    int64_t duration_ms; /* how long each cron occurrence lasts; EBB_UNSET */
-    char *time_zone;    /* IANA name, JSON timeZone; NULL means UTC */
-    int64_t start_ms;   /* RFC 3339 in JSON; EBB_TIME_UNSET */
-    int64_t end_ms;     /* active while start_ms <= now <= end_ms */
+    char *cron;           /* 5 fields: minute hour day-of-month month day-of-week */
+    int64_t duration_ms;  /* how long each cron occurrence lasts; EBB_UNSET */
+    char *time_zone;      /* IANA name, JSON timeZone; NULL means UTC */
+    int64_t start_ms;     /* RFC 3339 in JSON; EBB_TIME_UNSET */
+    int64_t end_ms;       /* active while start_ms <= now <= end_ms */
     int32_t min_replicas; /* EBB_UNSET when this schedule leaves min alone */
     int32_t max_replicas; /* EBB_UNSET when this schedule leaves max alone */
 };
@@ -246,10 +246,10 @@ struct ebb_policy_spec {
 /* status.currentMetrics[i] */
 struct ebb_metric_status {
     char *name;
-    struct ebb_quantity value;  /* utilization percent, per-pod average or value */
+    struct ebb_quantity value; /* utilization percent, per-pod average or value */
     struct ebb_quantity target;
-    int32_t proposal;           /* EBB_UNSET when the metric was invalid */
-    int64_t above_since_ms;     /* band timers: JSON aboveSince / belowSince, RFC 3339 */
+    int32_t proposal;       /* EBB_UNSET when the metric was invalid */
+    int64_t above_since_ms; /* band timers: JSON aboveSince / belowSince, RFC 3339 */
     int64_t below_since_ms;
 };
 
@@ -284,7 +284,7 @@ enum ebb_condition_status {
 
 /* metav1.Condition, as Ebb writes it. */
 struct ebb_condition {
-    char *type;   /* "Ready", "AbleToScale", "ScalingActive", "ScalingLimited" */
+    char *type; /* "Ready", "AbleToScale", "ScalingActive", "ScalingLimited" */
     enum ebb_condition_status status;
     char *reason; /* CamelCase */
     char *message;
