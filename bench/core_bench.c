@@ -78,6 +78,7 @@ static double best_rate(long n, void (*fn)(void *arg, long i), void *arg)
 }
 
 struct decide_bench {
+    int64_t t0;
     struct ebb_scale_input in;
     struct ebb_decision out;
     long checksum;
@@ -86,7 +87,9 @@ struct decide_bench {
 static void one_decision(void *arg, long i)
 {
     struct decide_bench *b = arg;
-    b->in.now_ms += 15000 + (i & 1); /* a new instant each time, as a real loop */
+    /* Alternate between two instants a second apart: the samples (taken at
+     * t0) stay fresh, so every round takes the full path of valid metrics. */
+    b->in.now_ms = b->t0 + (i & 1) * 1000;
     ebb_scale_decide(&b->in, &b->out);
     b->checksum += b->out.desired;
 }
@@ -177,6 +180,12 @@ int main(void)
         fprintf(stderr, "bench: the benchmark input does not decide: %s\n", b.out.reason);
         goto out;
     }
+    b.t0 = t0;
+    for (int m = 0; m < NMETRICS; m++)
+        if (!b.out.metrics[m].valid) {
+            fprintf(stderr, "bench: metric %d is invalid: %s\n", m, b.out.metrics[m].error);
+            goto out;
+        }
     long n = 2000000;
     double rate = best_rate(n, one_decision, &b);
     printf("decide: 3 metrics x %d pods: %.0f decisions/s (%.0f ns each; goal >= 1000000/s)\n",
@@ -194,6 +203,11 @@ int main(void)
         fprintf(stderr, "bench: %ld parses failed\n", cj.failures + cy.failures);
         goto out;
     }
+    for (int m = 0; m < NMETRICS; m++)
+        if (!b.out.metrics[m].valid) {
+            fprintf(stderr, "bench: metric %d went invalid during the run\n", m);
+            goto out;
+        }
     ret = b.checksum > 0 ? 0 : 1;
 out:
     ebb_strbuf_release(&json);
