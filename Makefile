@@ -42,6 +42,8 @@ LIBEDGE := $(BUILD)/libedge.a
 EBB     := $(BUILD)/ebb
 
 .DEFAULT_GOAL := all
+# Keep the objects of test and bench programs between runs.
+.SECONDARY:
 
 ##@ Build
 

@@ -35,7 +35,7 @@ void ebb_arena_release(struct ebb_arena *a)
 
 void *ebb_arena_alloc(struct ebb_arena *a, size_t n)
 {
-    const size_t align = sizeof(max_align_t);
+    const size_t align = _Alignof(max_align_t);
     if (n == 0)
         n = 1;
     if (n > SIZE_MAX - align)

@@ -20,7 +20,7 @@ static void test_arena_alloc_is_zeroed_and_aligned(void **state)
     for (size_t n = 1; n < 9000; n += 97) {
         unsigned char *p = ebb_arena_alloc(&a, n);
         assert_non_null(p);
-        assert_int_equal((uintptr_t)p % sizeof(max_align_t), 0);
+        assert_int_equal((uintptr_t)p % _Alignof(max_align_t), 0);
         for (size_t i = 0; i < n; i++)
             assert_int_equal(p[i], 0);
         memset(p, 0xab, n); /* ASan catches an overlap with the next allocation */
