@@ -109,7 +109,7 @@ fuzz: deps ## Run each libFuzzer target for FUZZ_TIME seconds (default 30).
 	@mkdir -p $(FUZZ_BUILD)
 	@for f in $(FUZZ_SRCS); do \
 		n=$$(basename $$f .c); \
-		clang $(WARN) $(DEFS) -g -O1 -fsanitize=fuzzer,address,undefined \
+		clang $(filter-out -Wno-format-truncation,$(WARN)) $(DEFS) -g -O1 -fsanitize=fuzzer,address,undefined \
 			-o $(FUZZ_BUILD)/$$n $$f $(FUZZ_CORE) $(EDGE_LIBS) -lm || exit 1; \
 		mkdir -p $(FUZZ_BUILD)/corpus-$$n; \
 		seeds=tests/fuzz/corpus/$$n; [ -d $$seeds ] || seeds=; \
