@@ -14,16 +14,20 @@ WARN     := -std=c11 -Wall -Wextra -Wpedantic -Werror -Wshadow -Wstrict-prototyp
 DEFS     := -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
 ALL_CFLAGS = $(WARN) $(DEFS) $(CFLAGS) $(SAN) -MMD -MP
 LDFLAGS  ?=
-EDGE_LIBS := $(shell pkg-config --libs libcjson yaml-0.1 2>/dev/null || echo -lcjson -lyaml)
+EDGE_LIBS := $(shell pkg-config --libs libcjson yaml-0.1 libcurl openssl 2>/dev/null || \
+	echo -lcjson -lyaml -lcurl -lssl -lcrypto)
 TEST_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 VERSION  := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
+# pkg/kube is split by purity inside the package (DESIGN.md section 4).
+KUBE_PURE := $(wildcard pkg/kube/path.c pkg/kube/ratelimit.c pkg/kube/backoff.c)
 # PURE: libc (+libm) only; no I/O, no clock, no globals.
-CORE_SRCS := $(sort $(wildcard pkg/base/*.c) \
+CORE_SRCS := $(sort $(wildcard pkg/base/*.c) $(KUBE_PURE) \
 	$(filter-out pkg/api/v1alpha1/codec%.c,$(wildcard pkg/api/v1alpha1/*.c)) \
 	$(wildcard pkg/scale/*.c) $(wildcard pkg/controller/*.c))
 # EDGE: cJSON and libyaml.
-EDGE_SRCS := $(sort $(wildcard pkg/api/v1alpha1/codec*.c))
+EDGE_SRCS := $(sort $(wildcard pkg/api/v1alpha1/codec*.c) \
+	$(filter-out $(KUBE_PURE),$(wildcard pkg/kube/*.c)))
 EBB_SRCS  := $(sort $(wildcard cmd/ebb/*.c))
 TEST_SRCS := $(sort $(wildcard tests/unit/*_test.c))
 TEST_HELPER_SRCS := $(sort $(filter-out %_test.c,$(wildcard tests/unit/*.c)))
@@ -130,7 +134,7 @@ bench: deps $(BENCH_BINS) $(EBB) ## Run the benchmarks (see BENCHMARKS.md).
 
 SRC_ALL := $(shell find cmd pkg tests bench -name '*.[ch]' 2>/dev/null | sort)
 PURE_DIRS := pkg/scale pkg/base pkg/controller
-PURE_FILES := $(PURE_DIRS) pkg/api/v1alpha1/defaults.c pkg/api/v1alpha1/validate.c \
+PURE_FILES := $(PURE_DIRS) $(KUBE_PURE) pkg/kube/path.h pkg/api/v1alpha1/defaults.c pkg/api/v1alpha1/validate.c \
 	pkg/api/v1alpha1/quantity.c pkg/api/v1alpha1/duration.c pkg/api/v1alpha1/types.c
 
 .PHONY: check
