@@ -134,7 +134,7 @@ bench: deps $(BENCH_BINS) $(EBB) ## Run the benchmarks (see BENCHMARKS.md).
 
 SRC_ALL := $(shell find cmd pkg tests bench -name '*.[ch]' 2>/dev/null | sort)
 PURE_DIRS := pkg/scale pkg/base pkg/controller
-PURE_FILES := $(PURE_DIRS) $(KUBE_PURE) pkg/kube/path.h pkg/api/v1alpha1/defaults.c pkg/api/v1alpha1/validate.c \
+PURE_FILES := $(PURE_DIRS) $(KUBE_PURE) pkg/kube/path.h pkg/api/v1alpha1/defaults.c pkg/api/v1alpha1/validate*.c pkg/api/v1alpha1/validate_internal.h \
 	pkg/api/v1alpha1/quantity.c pkg/api/v1alpha1/duration.c pkg/api/v1alpha1/types.c
 
 .PHONY: check

@@ -6,6 +6,10 @@
  * the traffic, and the history each decision returns is the next one's
  * input, as status carries it in a cluster. --hpa replays the same trace
  * with the policy reduced to what an autoscaling/v2 HPA would run.
+ *
+ * This file: the replay loop, one struct ebb__sim_run per replay, and the
+ * choice of the model's parameters and the step. sim_flags.c parses the
+ * command line; sim_report.c prints and writes what the run did.
  */
 #include <errno.h>
 #include <math.h>
@@ -15,15 +19,14 @@
 
 #include "../../pkg/api/v1alpha1/defaults.h"
 #include "../../pkg/api/v1alpha1/duration.h"
-#include "../../pkg/api/v1alpha1/quantity.h"
 #include "../../pkg/base/rfc3339.h"
-#include "../../pkg/base/strbuf.h"
 #include "../../pkg/scale/scale.h"
 #include "cmd.h"
 #include "policy_load.h"
 #include "sim_model.h"
 #include "sim_svg.h"
 #include "sim_trace.h"
+#include "simulate_internal.h"
 
 #define DEFAULT_STEP_MS (15 * 1000LL)
 #define DEFAULT_STARTUP_MS (30 * 1000LL)
@@ -32,252 +35,7 @@
 /* Beyond this the run takes minutes and the plot's memory grows large. */
 #define MAX_DECISIONS 2000000
 
-struct sim_opts {
-    const char *policy;
-    const char *trace;
-    const char *out;
-    const char *svg;
-    bool hpa;
-    bool quiet;
-    bool help;
-    int64_t step_ms; /* EBB_UNSET: the policy's syncPeriod, else 15s */
-    struct ebb_sim_params params;
-    unsigned params_set; /* bit (1u << enum ebb_sim_param) */
-};
-
-enum flag_type { FLAG_PATH, FLAG_BOOL, FLAG_DURATION, FLAG_PARAM };
-
-struct flag {
-    const char *name;
-    enum flag_type type;
-    size_t offset;    /* into struct sim_opts; FLAG_PARAM: unused */
-    int param;        /* FLAG_PARAM: an enum ebb_sim_param */
-    const char *def;  /* the default, as shown by --help */
-    int64_t min, max; /* FLAG_DURATION: bounds in ms */
-    const char *arg;
-    const char *help;
-};
-
-static const struct flag flags[] = {
-    {"--policy", FLAG_PATH, offsetof(struct sim_opts, policy), 0, NULL, 0, 0, "FILE",
-     "the ScalingPolicy YAML (its first ScalingPolicy document); required"},
-    {"--trace", FLAG_PATH, offsetof(struct sim_opts, trace), 0, NULL, 0, 0, "FILE",
-     "the load trace, CSV as described below; - reads stdin; required"},
-    {"--hpa", FLAG_BOOL, offsetof(struct sim_opts, hpa), 0, NULL, 0, 0, NULL,
-     "also replay the trace as a plain HPA would (same metrics, min and max; no behavior, "
-     "bands, cooldowns or schedules) and compare"},
-    {"--quiet", FLAG_BOOL, offsetof(struct sim_opts, quiet), 0, NULL, 0, 0, NULL,
-     "print the summary only, not one line per decision"},
-    {"--out", FLAG_PATH, offsetof(struct sim_opts, out), 0, NULL, 0, 0, "FILE",
-     "write the timeline, one CSV row per decision"},
-    {"--svg", FLAG_PATH, offsetof(struct sim_opts, svg), 0, NULL, 0, 0, "FILE",
-     "write a plot: load, replicas, bounds, needed replicas, scale events"},
-    {"--step", FLAG_DURATION, offsetof(struct sim_opts, step_ms), 0,
-     "the policy's syncPeriod, else 15s", 1000, 3600 * 1000LL, "DUR",
-     "time between two decisions (1s to 1h)"},
-    {"--startup", FLAG_PARAM, 0, EBB_SIM_STARTUP, "30s", 0, 0, "DUR",
-     "pod start-to-ready delay (trace header: startup)"},
-    {"--pod-capacity", FLAG_PARAM, 0, EBB_SIM_POD_CAPACITY, "10", 0, 0, "N",
-     "tasks/s one pod serves at 100% of its CPU request (trace header: pod_capacity)"},
-    {"--cpu-request", FLAG_PARAM, 0, EBB_SIM_CPU_REQUEST, "1", 0, 0, "QTY",
-     "each pod's CPU request (trace header: cpu_request)"},
-    {"--initial-replicas", FLAG_PARAM, 0, EBB_SIM_INITIAL_REPLICAS, "minReplicas", 0, 0, "N",
-     "ready pods when the trace starts (trace header: initial_replicas)"},
-    {"--help", FLAG_BOOL, offsetof(struct sim_opts, help), 0, NULL, 0, 0, NULL, "show this help"},
-};
-
-#define N_FLAGS (sizeof(flags) / sizeof(flags[0]))
-
-static const char usage_head[] =
-    "Usage: ebb simulate --policy FILE --trace FILE [flags]\n"
-    "\n"
-    "Replays a load trace through Ebb's decision core (the same code the controller\n"
-    "runs) with a small workload model, as fast as it can, and prints one line per\n"
-    "decision and a summary: scale events, min/max replicas, replica-minutes (cost),\n"
-    "minutes above the target and above 100% CPU (risk), and direction reversals\n"
-    "within 10 minutes (flapping).\n"
-    "\n"
-    "Flags:\n";
-
-static const char usage_tail[] =
-    "\n"
-    "Trace format (CSV, UTF-8, LF or CRLF line ends):\n"
-    "  # pod_capacity: 0.1        optional model parameters, one per comment line\n"
-    "  # cpu_request: 500m        (a flag given on the command line wins)\n"
-    "  # startup: 45s\n"
-    "  # initial_replicas: 3\n"
-    "  time,load                  the header, required\n"
-    "  2026-11-23T00:00:00Z,0.31  one row per point: an RFC 3339 time, strictly\n"
-    "  2026-11-23T00:01:00Z,0.29  increasing, and the offered load in tasks/s (>= 0)\n"
-    "The load changes linearly between rows. Columns after load are ignored; blank\n"
-    "lines and other '#' lines are skipped, but a '# key: value' comment with an\n"
-    "unknown lower-case key is an error. Times are absolute, so the policy's\n"
-    "schedules apply. Decisions run from the first row's time to the last row's.\n"
-    "\n"
-    "Model: ready pods share the load evenly; a pod's CPU usage is\n"
-    "request * (load / ready pods) / pod_capacity, uncapped (above 100% = overload).\n"
-    "New pods are ready `startup` after creation; a scale-down removes the newest\n"
-    "pods, those not ready first. Resource metrics see that usage, Pods metrics\n"
-    "load / ready pods, External and Prometheus metrics the load itself.\n"
-    "See docs/simulate.md.\n"
-    "\n"
-    "Exit status: 0 done, 1 a file is missing or invalid, 2 bad usage.\n";
-
-/* Prints text from column `col`, wrapped at 80 columns; continuation lines
- * start at column `indent`. */
-static void print_wrapped(FILE *f, const char *text, int col, int indent)
-{
-    const char *w = text;
-    while (*w) {
-        while (*w == ' ')
-            w++;
-        int len = (int)strcspn(w, " ");
-        if (len == 0)
-            break;
-        if (col > indent && col + 1 + len > 80) {
-            fprintf(f, "\n%*s", indent, "");
-            col = indent;
-        } else if (col > indent) {
-            fputc(' ', f);
-            col++;
-        }
-        fprintf(f, "%.*s", len, w);
-        col += len;
-        w += len;
-    }
-    fputc('\n', f);
-}
-
-static void usage(FILE *f)
-{
-    fputs(usage_head, f);
-    for (size_t i = 0; i < N_FLAGS; i++) {
-        char left[40], help[256];
-        snprintf(left, sizeof(left), "%s%s%s", flags[i].name, flags[i].arg ? " " : "",
-                 flags[i].arg ? flags[i].arg : "");
-        snprintf(help, sizeof(help), "%s%s%s%s", flags[i].help, flags[i].def ? " (default " : "",
-                 flags[i].def ? flags[i].def : "", flags[i].def ? ")" : "");
-        fprintf(f, "  %-23s ", left);
-        print_wrapped(f, help, 26, 26);
-    }
-    fputs(usage_tail, f);
-}
-
-/* Applies one flag's value; on a bad value, says why on stderr. */
-static enum ebb_rc set_flag(const struct flag *fl, const char *value, struct sim_opts *o)
-{
-    char msg[256];
-    char *base = (char *)o;
-    switch (fl->type) {
-    case FLAG_PATH:
-        if (value[0] == '\0') {
-            fprintf(stderr, "ebb simulate: %s needs a file name\n", fl->name);
-            return EBB_ERR_USAGE;
-        }
-        memcpy(base + fl->offset, &value, sizeof(value));
-        return EBB_OK;
-    case FLAG_BOOL: {
-        bool t = true;
-        memcpy(base + fl->offset, &t, sizeof(t));
-        return EBB_OK;
-    }
-    case FLAG_DURATION: {
-        int64_t ms = 0;
-        if (ebb_duration_parse(value, &ms, msg, sizeof(msg)) != EBB_OK) {
-            fprintf(stderr, "ebb simulate: %s \"%s\": %s\n", fl->name, value, msg);
-            return EBB_ERR_USAGE;
-        }
-        if (ms < fl->min || ms > fl->max) {
-            char lo[32], hi[32];
-            ebb_duration_format(fl->min, lo, sizeof(lo));
-            ebb_duration_format(fl->max, hi, sizeof(hi));
-            fprintf(stderr, "ebb simulate: %s %s: must be between %s and %s\n", fl->name, value, lo,
-                    hi);
-            return EBB_ERR_USAGE;
-        }
-        memcpy(base + fl->offset, &ms, sizeof(ms));
-        return EBB_OK;
-    }
-    case FLAG_PARAM:
-        if (ebb_sim_param_parse((enum ebb_sim_param)fl->param, value, &o->params, msg,
-                                sizeof(msg)) != EBB_OK) {
-            fprintf(stderr, "ebb simulate: %s: %s\n", fl->name, msg);
-            return EBB_ERR_USAGE;
-        }
-        o->params_set |= 1u << fl->param;
-        return EBB_OK;
-    }
-    return EBB_ERR_USAGE;
-}
-
-static enum ebb_rc parse_args(int argc, char **argv, struct sim_opts *o)
-{
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "-h") == 0)
-            a = "--help";
-        const char *eq = strchr(a, '=');
-        size_t len = eq ? (size_t)(eq - a) : strlen(a);
-        const struct flag *fl = NULL;
-        for (size_t k = 0; k < N_FLAGS; k++)
-            if (strlen(flags[k].name) == len && strncmp(flags[k].name, a, len) == 0)
-                fl = &flags[k];
-        if (fl == NULL) {
-            if (a[0] == '-')
-                fprintf(stderr, "ebb simulate: unknown flag %.*s\n", (int)len, a);
-            else
-                fprintf(stderr, "ebb simulate: unexpected argument \"%s\"\n", a);
-            return EBB_ERR_USAGE;
-        }
-        const char *value = NULL;
-        if (fl->arg == NULL) {
-            if (eq) {
-                fprintf(stderr, "ebb simulate: %s takes no value\n", fl->name);
-                return EBB_ERR_USAGE;
-            }
-            value = "";
-        } else if (eq) {
-            value = eq + 1;
-        } else if (i + 1 < argc) {
-            value = argv[++i];
-        } else {
-            fprintf(stderr, "ebb simulate: %s needs a value (%s)\n", fl->name, fl->arg);
-            return EBB_ERR_USAGE;
-        }
-        enum ebb_rc rc = set_flag(fl, value, o);
-        if (rc != EBB_OK)
-            return rc;
-    }
-    if (o->help)
-        return EBB_OK;
-    if (o->policy == NULL || o->trace == NULL) {
-        fprintf(stderr, "ebb simulate: %s is required\n", o->policy ? "--trace" : "--policy");
-        return EBB_ERR_USAGE;
-    }
-    return EBB_OK;
-}
-
-/* One replay: Ebb's or HPA's. */
-struct run {
-    const struct ebb_policy_spec *spec;
-    const struct ebb_tz *const *tzs;
-    bool paused;
-    int32_t port_capacity;
-    struct ebb_sim_model model;
-    struct ebb_sim_obs obs;
-    struct ebb_history *history;
-    struct ebb_decision *decision;
-    struct ebb_sim_stats stats;
-    /* The lowest count after a decision taken while one of the policy's
-     * schedules was active (for HPA too: at the same instants); EBB_UNSET. */
-    int32_t min_in_schedule;
-    /* The last step. */
-    int32_t before, ready;
-    double util;
-    int event;
-};
-
-static enum ebb_rc run_init(struct run *r, const struct ebb_policy_spec *spec,
+static enum ebb_rc run_init(struct ebb__sim_run *r, const struct ebb_policy_spec *spec,
                             const struct ebb_sim_params *params, int64_t start_ms)
 {
     struct ebb_sim_obs empty = EBB_SIM_OBS_INIT;
@@ -295,7 +53,7 @@ static enum ebb_rc run_init(struct run *r, const struct ebb_policy_spec *spec,
     return ebb_sim_model_init(&r->model, params, start_ms);
 }
 
-static void run_release(struct run *r)
+static void run_release(struct ebb__sim_run *r)
 {
     ebb_sim_model_release(&r->model);
     ebb_sim_obs_release(&r->obs);
@@ -306,7 +64,7 @@ static void run_release(struct run *r)
 }
 
 /* Observes, decides and applies the decision at now_ms. */
-static enum ebb_rc run_step(struct run *r, const struct ebb_scale_config *cfg, double load,
+static enum ebb_rc run_step(struct ebb__sim_run *r, const struct ebb_scale_config *cfg, double load,
                             int64_t now_ms, int64_t step_ms)
 {
     enum ebb_rc rc = ebb_sim_observe(&r->model, r->spec, load, now_ms, &r->obs);
@@ -344,7 +102,7 @@ static enum ebb_rc run_step(struct run *r, const struct ebb_scale_config *cfg, d
     return EBB_OK;
 }
 
-static void note_schedule_min(struct run *r)
+static void note_schedule_min(struct ebb__sim_run *r)
 {
     int32_t d = r->decision->desired;
     if (r->min_in_schedule == EBB_UNSET || d < r->min_in_schedule)
@@ -381,119 +139,6 @@ static enum ebb_rc hpa_policy(const struct ebb_policy *src, struct ebb_policy *d
     return ebb_policy_defaults(dst);
 }
 
-/* "cpu 60%", "queue 100/pod", "rps 1k", or "any metric" for several. */
-static void target_label(const struct ebb_policy_spec *spec, char *buf, size_t bufsz)
-{
-    char q[32];
-    if (spec->n_metrics != 1) {
-        snprintf(buf, bufsz, "any metric");
-        return;
-    }
-    const struct ebb_metric_spec *m = &spec->metrics[0];
-    const char *name = m->name ? m->name : "metric";
-    switch (m->target.type) {
-    case EBB_TARGET_UTILIZATION:
-        snprintf(buf, bufsz, "%s %d%%", name, m->target.average_utilization);
-        break;
-    case EBB_TARGET_AVERAGE_VALUE:
-        ebb_quantity_format(m->target.average_value.milli, q, sizeof(q));
-        snprintf(buf, bufsz, "%s %s/pod", name, q);
-        break;
-    case EBB_TARGET_VALUE:
-        ebb_quantity_format(m->target.value.milli, q, sizeof(q));
-        snprintf(buf, bufsz, "%s %s", name, q);
-        break;
-    default:
-        snprintf(buf, bufsz, "%s", name);
-    }
-}
-
-static void format_util(double util, char *buf, size_t bufsz)
-{
-    if (isinf(util))
-        snprintf(buf, bufsz, "over");
-    else
-        snprintf(buf, bufsz, "%.0f%%", util);
-}
-
-static void print_line(const struct run *e, const struct run *h, int64_t now_ms, double load)
-{
-    char ts[32], util[16], pods[32], change[32], bounds[32], hpa[16] = "";
-    const struct ebb_decision *d = e->decision;
-    ebb_rfc3339_format(now_ms, ts, sizeof(ts));
-    format_util(e->util, util, sizeof(util));
-    snprintf(pods, sizeof(pods), "%d/%d", e->ready, e->before);
-    if (e->event)
-        snprintf(change, sizeof(change), "%d -> %d", e->before, d->desired);
-    else
-        snprintf(change, sizeof(change), "%d", d->desired);
-    snprintf(bounds, sizeof(bounds), "%d-%d", d->min_replicas, d->max_replicas);
-    if (h)
-        snprintf(hpa, sizeof(hpa), " %5d", h->decision->desired);
-    printf("%-20s %9.3f %6s %11s  %-12s %-9s%s  %s\n", ts, load, util, pods, change, bounds, hpa,
-           d->reason);
-}
-
-static void print_header(bool hpa)
-{
-    printf("%-20s %9s %6s %11s  %-12s %-9s%s  %s\n", "TIME", "LOAD/S", "UTIL", "READY/PODS",
-           "REPLICAS", "MIN-MAX", hpa ? "   HPA" : "", "REASON");
-}
-
-/* A CSV field: quoted when it holds a comma, a quote or a line break. */
-static void csv_field(FILE *f, const char *s)
-{
-    if (strpbrk(s, ",\"\r\n") == NULL) {
-        fputs(s, f);
-        return;
-    }
-    fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', f);
-        fputc(*s, f);
-    }
-    fputc('"', f);
-}
-
-static const char *event_name(int event)
-{
-    return event > 0 ? "up" : event < 0 ? "down" : "";
-}
-
-static void csv_header(FILE *f, bool hpa)
-{
-    fputs("time,load,utilization,ready,replicas,desired,min_replicas,max_replicas,needed,"
-          "schedule,event",
-          f);
-    if (hpa)
-        fputs(",hpa_ready,hpa_replicas,hpa_desired,hpa_event", f);
-    fputs(",reason\n", f);
-}
-
-static void csv_row(FILE *f, const struct ebb_policy_spec *spec, const struct run *e,
-                    const struct run *h, int64_t now_ms, double load, int32_t needed)
-{
-    char ts[32];
-    const struct ebb_decision *d = e->decision;
-    ebb_rfc3339_format(now_ms, ts, sizeof(ts));
-    fprintf(f, "%s,%.6g,", ts, load);
-    if (isinf(e->util))
-        fputs("inf", f);
-    else
-        fprintf(f, "%.2f", e->util);
-    fprintf(f, ",%d,%d,%d,%d,%d,%d,", e->ready, e->before, d->desired, d->min_replicas,
-            d->max_replicas, needed);
-    if (d->active_schedule >= 0 && (size_t)d->active_schedule < spec->n_schedules)
-        csv_field(f, spec->schedules[d->active_schedule].name);
-    fprintf(f, ",%s", event_name(e->event));
-    if (h)
-        fprintf(f, ",%d,%d,%d,%s", h->ready, h->before, h->decision->desired, event_name(h->event));
-    fputc(',', f);
-    csv_field(f, d->reason);
-    fputc('\n', f);
-}
-
 /* The fewest ready pods that keep every per-pod metric at its target. */
 static int32_t needed_replicas(const struct ebb_sim_params *p, const struct ebb_policy_spec *s,
                                double load)
@@ -506,124 +151,9 @@ static int32_t needed_replicas(const struct ebb_sim_params *p, const struct ebb_
     return (int32_t)ceil(r - 1e-9);
 }
 
-static void print_summary(const struct sim_opts *o, const struct ebb_policy *pol,
-                          const struct ebb_sim_params *params, int64_t start_ms, int64_t end_ms,
-                          int64_t step_ms, const struct run *e, const struct run *h)
-{
-    char from[32], to[32], step[32], startup[32], req[32], target[96], label[128];
-    ebb_rfc3339_format(start_ms, from, sizeof(from));
-    ebb_rfc3339_format(end_ms, to, sizeof(to));
-    ebb_duration_format(step_ms, step, sizeof(step));
-    ebb_duration_format(params->startup_ms, startup, sizeof(startup));
-    ebb_quantity_format(params->cpu_request_milli, req, sizeof(req));
-    target_label(&pol->spec, target, sizeof(target));
-
-    printf("%spolicy %s (%s), trace %s\n", o->quiet ? "" : "\n",
-           pol->metadata.name ? pol->metadata.name : "", o->policy, o->trace);
-    printf("%s .. %s: %lld decision%s, one every %s\n", from, to, (long long)e->stats.decisions,
-           e->stats.decisions == 1 ? "" : "s", step);
-    printf("model: pod capacity %g tasks/s at cpu request %s, startup %s, %d initial "
-           "replicas\n\n",
-           params->pod_capacity, req, startup, params->initial_replicas);
-
-    printf("%-36s %12s%s\n", "", "ebb", h ? "          hpa" : "");
-    const struct ebb_sim_stats *a = &e->stats, *b = h ? &h->stats : NULL;
-#define ROW_I(lbl, field)                                                                          \
-    do {                                                                                           \
-        printf("%-36s %12lld", lbl, (long long)a->field);                                          \
-        if (b)                                                                                     \
-            printf(" %12lld", (long long)b->field);                                                \
-        putchar('\n');                                                                             \
-    } while (0)
-#define ROW_F(lbl, field, fmt)                                                                     \
-    do {                                                                                           \
-        printf("%-36s %12" fmt, lbl, a->field);                                                    \
-        if (b)                                                                                     \
-            printf(" %12" fmt, b->field);                                                          \
-        putchar('\n');                                                                             \
-    } while (0)
-    ROW_I("scale events up", scale_ups);
-    ROW_I("scale events down", scale_downs);
-    ROW_I("min replicas", min_replicas);
-    ROW_I("max replicas", max_replicas);
-    if (e->min_in_schedule != EBB_UNSET) {
-        printf("%-36s %12d", "min replicas while a schedule is on", e->min_in_schedule);
-        if (h)
-            printf(" %12d", h->min_in_schedule);
-        putchar('\n');
-    }
-    ROW_F("replica-minutes (cost)", replica_minutes, ".0f");
-    snprintf(label, sizeof(label), "minutes above target (%s)", target);
-    ROW_F(label, minutes_above_target, ".2f");
-    ROW_F("minutes above 100% cpu (overload)", minutes_above_100, ".2f");
-    ROW_I("reversals within 10m (flapping)", reversals);
-#undef ROW_I
-#undef ROW_F
-}
-
-static enum ebb_rc write_text(const char *path, const char *text, size_t len)
-{
-    FILE *f = fopen(path, "wb");
-    if (f == NULL) {
-        fprintf(stderr, "ebb simulate: cannot write %s: %s\n", path, strerror(errno));
-        return EBB_ERR_IO;
-    }
-    size_t n = fwrite(text, 1, len, f);
-    int bad = n != len || ferror(f);
-    if (fclose(f) != 0 || bad) {
-        fprintf(stderr, "ebb simulate: cannot write %s: %s\n", path, strerror(errno));
-        return EBB_ERR_IO;
-    }
-    return EBB_OK;
-}
-
-/* The load one ready pod serves at target, when every metric is per pod
- * (so that the needed replicas grow with the load); 0 otherwise. */
-static double load_per_replica(const struct ebb_sim_params *p, const struct ebb_policy_spec *s)
-{
-    for (size_t i = 0; i < s->n_metrics; i++)
-        if (s->metrics[i].target.type == EBB_TARGET_VALUE)
-            return 0.0;
-    double r = ebb_sim_target_ratio(p, s, 1.0, 1);
-    return r > 0 && isfinite(r) ? 1.0 / r : 0.0;
-}
-
-static enum ebb_rc write_svg(const struct sim_opts *o, const struct ebb_policy *pol,
-                             const struct ebb_sim_params *params, int64_t step_ms,
-                             const struct ebb_sim_sample *samples, size_t n)
-{
-    const char *names[EBB_MAX_SCHEDULES];
-    char title[256], subtitle[512], step[32], startup[32], req[32];
-    struct ebb_strbuf svg = EBB_STRBUF_INIT;
-    for (size_t i = 0; i < pol->spec.n_schedules && i < EBB_MAX_SCHEDULES; i++)
-        names[i] = pol->spec.schedules[i].name ? pol->spec.schedules[i].name : "schedule";
-    ebb_duration_format(step_ms, step, sizeof(step));
-    ebb_duration_format(params->startup_ms, startup, sizeof(startup));
-    ebb_quantity_format(params->cpu_request_milli, req, sizeof(req));
-    snprintf(title, sizeof(title), "ebb simulate: policy %s (%s)",
-             pol->metadata.name ? pol->metadata.name : "", o->policy);
-    snprintf(subtitle, sizeof(subtitle),
-             "trace %s; a decision every %s; pod capacity %g tasks/s at cpu request %s; "
-             "startup %s",
-             o->trace, step, params->pod_capacity, req, startup);
-    struct ebb_sim_plot plot = {title,   subtitle,
-                                samples, n,
-                                names,   pol->spec.n_schedules,
-                                o->hpa,  load_per_replica(params, &pol->spec)};
-    enum ebb_rc rc = ebb_sim_svg_render(&plot, &svg);
-    if (rc != EBB_OK) {
-        fprintf(stderr, "ebb simulate: cannot draw the plot: %s\n", ebb_rc_str(rc));
-        goto out;
-    }
-    rc = write_text(o->svg, svg.buf, svg.len);
-out:
-    ebb_strbuf_release(&svg);
-    return rc;
-}
-
 /* Model parameters: flags win over the trace's header, which wins over
  * the defaults. */
-static void resolve_params(const struct sim_opts *o, const struct ebb_sim_trace *t,
+static void resolve_params(const struct ebb__sim_opts *o, const struct ebb_sim_trace *t,
                            const struct ebb_policy_spec *spec, struct ebb_sim_params *p)
 {
     p->pod_capacity = DEFAULT_POD_CAPACITY;
@@ -646,13 +176,13 @@ static void resolve_params(const struct sim_opts *o, const struct ebb_sim_trace 
 
 int ebb_cmd_simulate(int argc, char **argv)
 {
-    struct sim_opts o;
+    struct ebb__sim_opts o;
     struct ebb_policy pol, hpa;
     struct ebb_tz *tzs[EBB_MAX_SCHEDULES] = {NULL};
     struct ebb_sim_trace trace = EBB_SIM_TRACE_INIT;
     struct ebb_sim_params params;
     struct ebb_scale_config cfg;
-    struct run ebb_run, hpa_run;
+    struct ebb__sim_run ebb_run, hpa_run;
     struct ebb_sim_sample *samples = NULL;
     FILE *csv = NULL;
     char msg[512];
@@ -666,13 +196,13 @@ int ebb_cmd_simulate(int argc, char **argv)
     memset(&ebb_run, 0, sizeof(ebb_run));
     memset(&hpa_run, 0, sizeof(hpa_run));
 
-    if (parse_args(argc, argv, &o) != EBB_OK) {
+    if (ebb__sim_parse_args(argc, argv, &o) != EBB_OK) {
         fprintf(stderr, "Run 'ebb simulate --help' for the flags and the trace format.\n");
         status = 2;
         goto out;
     }
     if (o.help) {
-        usage(stdout);
+        ebb__sim_usage(stdout);
         status = 0;
         goto out;
     }
@@ -731,10 +261,10 @@ int ebb_cmd_simulate(int argc, char **argv)
             fprintf(stderr, "ebb simulate: cannot write %s: %s\n", o.out, strerror(errno));
             goto out;
         }
-        csv_header(csv, o.hpa);
+        ebb__sim_csv_header(csv, o.hpa);
     }
     if (!o.quiet)
-        print_header(o.hpa);
+        ebb__sim_print_header(o.hpa);
 
     for (int64_t k = 0; k < n_steps; k++) {
         int64_t now = start_ms + k * step_ms;
@@ -754,9 +284,9 @@ int ebb_cmd_simulate(int argc, char **argv)
         }
         int32_t needed = needed_replicas(&params, &pol.spec, load);
         if (!o.quiet)
-            print_line(&ebb_run, o.hpa ? &hpa_run : NULL, now, load);
+            ebb__sim_print_line(&ebb_run, o.hpa ? &hpa_run : NULL, now, load);
         if (csv)
-            csv_row(csv, &pol.spec, &ebb_run, o.hpa ? &hpa_run : NULL, now, load, needed);
+            ebb__sim_csv_row(csv, &pol.spec, &ebb_run, o.hpa ? &hpa_run : NULL, now, load, needed);
         if (samples) {
             struct ebb_sim_sample *s = &samples[k];
             const struct ebb_decision *d = ebb_run.decision;
@@ -782,9 +312,10 @@ int ebb_cmd_simulate(int argc, char **argv)
         }
         csv = NULL;
     }
-    print_summary(&o, &pol, &params, start_ms, start_ms + (n_steps - 1) * step_ms, step_ms,
-                  &ebb_run, o.hpa ? &hpa_run : NULL);
-    if (samples && write_svg(&o, &pol, &params, step_ms, samples, (size_t)n_steps) != EBB_OK)
+    ebb__sim_print_summary(&o, &pol, &params, start_ms, start_ms + (n_steps - 1) * step_ms, step_ms,
+                           &ebb_run, o.hpa ? &hpa_run : NULL);
+    if (samples &&
+        ebb__sim_write_svg(&o, &pol, &params, step_ms, samples, (size_t)n_steps) != EBB_OK)
         goto out;
     status = 0;
 out:

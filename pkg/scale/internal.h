@@ -3,8 +3,10 @@
  * replica_calc.c turns one metric's observation into a proposal (HPA's
  * replica_calculator.go); stabilize.c holds the stabilization windows, the
  * rate limits and the history housekeeping (HPA's horizontal.go); decide.c
- * strings them together with Ebb's bands, cooldowns, schedules and port
- * capacity and writes the reason. All of it is PURE.
+ * strings them together with Ebb's bands; bounds.c sets the effective
+ * [min, max] (schedules, port capacity) and applies stabilization, rate
+ * limits and cooldowns; explain.c writes the conditions and the reason. All
+ * of it is PURE.
  */
 #ifndef EBB_SCALE_INTERNAL_H
 #define EBB_SCALE_INTERNAL_H
@@ -127,5 +129,117 @@ static inline int64_t ebb__add_sat(int64_t a, int64_t b)
         return b > 0 ? INT64_MAX : INT64_MIN;
     return r;
 }
+
+/* ---- the decision's working state: decide.c, bounds.c, explain.c ---- */
+
+/* What stopped the count at a bound or a rate; explain.c holds the
+ * ScalingLimited reason and HPA's message for each. */
+enum ebb__limit {
+    EBB__LIM_NONE = 0,
+    EBB__LIM_TOO_FEW,
+    EBB__LIM_TOO_MANY,
+    EBB__LIM_UP_RATE,
+    EBB__LIM_DOWN_RATE,
+    EBB__LIM_PORTS,
+    EBB__LIM__COUNT
+};
+
+/* A cooldown holding the count. */
+enum ebb__hold {
+    EBB__HOLD_NONE = 0,
+    EBB__HOLD_UP_COOLDOWN,
+    EBB__HOLD_DOWN_COOLDOWN,
+};
+
+/* One ebb_scale_decide() call. */
+struct ebb__run {
+    const struct ebb_scale_input *in;
+    const struct ebb_policy_spec *s;
+    const struct ebb_scale_config *cfg;
+    struct ebb_decision *out;
+    int32_t cur;
+    int64_t now;
+    bool behavior;
+    int64_t up_window, down_window; /* stabilization windows in use */
+    /* effective bounds and where they come from */
+    int32_t min, max;
+    bool port_limited;               /* max is the port capacity */
+    const char *min_from, *max_from; /* schedule names, or NULL for the spec */
+    /* per metric */
+    enum ebb__why why[EBB_MAX_METRICS];
+    const char *fail_reason[EBB_MAX_METRICS];
+    int lead;          /* the metric that set the recommendation, -1 */
+    int first_invalid; /* -1 */
+    /* after stabilization and limits */
+    int32_t best, stabilized, desired;
+    int32_t win_min, win_max; /* min and max recommendation in the windows */
+    int32_t wanted;           /* desired before a cooldown held it */
+    enum ebb__limit limit;
+    int policy; /* index of the rate policy that limited, -1 */
+    enum ebb__hold hold;
+    int64_t hold_left_ms;
+    char note[256]; /* from the schedules, or ""; last: not cleared with the rest */
+};
+
+static inline int64_t ebb__max64(int64_t a, int64_t b)
+{
+    return a > b ? a : b;
+}
+
+static inline int64_t ebb__or_zero(int64_t v)
+{
+    return v > 0 ? v : 0;
+}
+
+/* Elapsed time since t, never overflowing; INT64_MAX when t is unset. */
+static inline int64_t ebb__since(int64_t now, int64_t t)
+{
+    if (t == EBB_TIME_UNSET)
+        return INT64_MAX;
+    if (t < 0 && now > INT64_MAX + t)
+        return INT64_MAX;
+    if (t > 0 && now < INT64_MIN + t)
+        return INT64_MIN;
+    return now - t;
+}
+
+/* A band with a threshold gates its direction. */
+static inline bool ebb__band_on(const struct ebb_band *b)
+{
+    return b->set && b->threshold.set;
+}
+
+/* bounds.c: sets r->min, r->max, where they come from, r->note and
+ * out->active_schedule, min_replicas and max_replicas. */
+void ebb__run_bounds(struct ebb__run *r);
+
+/* bounds.c: spec.minReplicas is not 0 and no schedule can make it 0. */
+bool ebb__min_never_zero(const struct ebb_policy_spec *s);
+
+/* bounds.c: stabilizes r->best into r->stabilized, records it, and limits
+ * it into r->desired: HPA's convertDesiredReplicasWithRules (no
+ * spec.behavior) or convertDesiredReplicasWithBehaviorRate. */
+void ebb__run_stabilize_legacy(struct ebb__run *r);
+void ebb__run_stabilize_behavior(struct ebb__run *r);
+
+/* bounds.c: holds r->desired at r->cur during a cooldown (behavior only). */
+void ebb__run_cooldowns(struct ebb__run *r);
+
+/* explain.c: schedule i's name for a message, "(unnamed)" when it has none. */
+const char *ebb__schedule_name(const struct ebb_policy_spec *s, size_t i);
+
+/* explain.c: the conditions and the reason of each outcome. The explain_*
+ * functions append to l, which holds out->reason. */
+void ebb__explain_start(struct ebb_decision *out);
+void ebb__explain_invalid_input(struct ebb_decision *out);
+void ebb__explain_paused(const struct ebb__run *r, struct ebb__line *l);
+void ebb__explain_disabled(const struct ebb__run *r, struct ebb__line *l);
+void ebb__explain_outside(const struct ebb__run *r, struct ebb__line *l, bool above);
+void ebb__explain_invalid(const struct ebb__run *r, struct ebb__line *l, size_t n_invalid);
+void ebb__explain_found(const struct ebb__run *r);
+void ebb__explain_limits(const struct ebb__run *r);
+void ebb__explain_cooldown(const struct ebb__run *r);
+void ebb__explain_result(const struct ebb__run *r, struct ebb__line *l, size_t n_invalid);
+void ebb__explain_tail(const struct ebb__run *r, struct ebb__line *l);
 
 #endif
