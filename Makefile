@@ -99,7 +99,7 @@ asan: deps ## Run the whole suite under AddressSanitizer + UndefinedBehaviorSani
 		test-run
 
 .PHONY: valgrind
-valgrind: $(TEST_BINS) ## Run the unit tests under valgrind (leaks are errors).
+valgrind: deps $(TEST_BINS) ## Run the unit tests under valgrind (leaks are errors).
 	@for t in $(TEST_BINS); do \
 		valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect \
 			--error-exitcode=99 $$t >/dev/null || { echo "valgrind: $$t failed"; exit 1; }; \
@@ -138,7 +138,7 @@ PURE_FILES := $(PURE_DIRS) $(KUBE_PURE) pkg/kube/path.h pkg/api/v1alpha1/default
 	pkg/api/v1alpha1/quantity.c pkg/api/v1alpha1/duration.c pkg/api/v1alpha1/types.c
 
 .PHONY: check
-check: $(LIBCORE) ## Format, static analysis, and the purity checks of the core.
+check: deps $(LIBCORE) ## Format, static analysis, and the purity checks of the core.
 	clang-format --dry-run -Werror $(SRC_ALL)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability,performance \
 		--std=c11 --inline-suppr --suppress=missingIncludeSystem -D__GNUC__ \

@@ -87,6 +87,7 @@ static cJSON *decision_json(const struct ebb_decide_input *in, const struct ebb_
 int ebb_cmd_decide(int argc, char **argv)
 {
     const char *file = "-";
+    int nfiles = 0;
     bool compact = false;
     int ret = 1;
     char *text = NULL, *printed = NULL;
@@ -109,6 +110,11 @@ int ebb_cmd_decide(int argc, char **argv)
             compact = true;
         } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
             fprintf(stderr, "ebb decide: unknown flag %s\n\n%s", argv[i], decide_usage);
+            ret = 2;
+            goto out;
+        } else if (nfiles++ > 0) {
+            fprintf(stderr, "ebb decide: one input at a time (got %s and %s)\n\n%s", file, argv[i],
+                    decide_usage);
             ret = 2;
             goto out;
         } else {

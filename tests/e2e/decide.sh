@@ -79,5 +79,10 @@ bad_input "a sample for an unknown pod" "$(python3 -c 'import json,sys; d=json.l
 bad_input "a malformed quantity" "$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))["input"]; d["metrics"]["cpu"]["pods"]["web-0"]["usage"]="3OOm"; print(json.dumps(d))' "$f")" "metrics.cpu.pods.web-0.usage"
 bad_input "an invalid policy" "$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))["input"]; d["policy"]["spec"]["maxReplicas"]=0; print(json.dumps(d))' "$f")" "policy.spec.maxReplicas"
 
+n=$((n + 1))
+out=$("$EBB" decide a.json b.json 2>&1); rc=$?
+if [ $rc -eq 2 ] && grep -qF "one input at a time" <<<"$out"; then echo "ok $n - two input files are a usage error"
+else echo "not ok $n - two input files: rc=$rc out=$out"; bad=$((bad + 1)); fi
+
 echo "# decide: $((n - bad)) passed, $bad failed"
 [ $bad -eq 0 ]
