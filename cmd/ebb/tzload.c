@@ -1,9 +1,9 @@
 /* tzload.c -- read a zone from the tz database for the decision core. EDGE. */
 #include "tzload.h"
+#include "../../pkg/base/msg.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,20 +14,6 @@
 #define SYSTEM_TZDIR "/usr/share/zoneinfo"
 #define TZ_FILE_MAX (1024 * 1024)
 #define TZ_NAME_MAX 255
-
-static void set_msg(char *msg, size_t msgsz, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_msg(char *msg, size_t msgsz, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (msg == NULL || msgsz == 0)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(msg, msgsz, fmt, ap);
-    va_end(ap);
-}
 
 static bool name_char_ok(char c)
 {
@@ -40,23 +26,23 @@ static enum ebb_rc check_name(const char *name, char *msg, size_t msgsz)
     size_t n = strlen(name);
 
     if (n > TZ_NAME_MAX) {
-        set_msg(msg, msgsz, "time zone name \"%.40s...\" is longer than %d characters", name,
-                TZ_NAME_MAX);
+        ebb_msgf(msg, msgsz, "time zone name \"%.40s...\" is longer than %d characters", name,
+                 TZ_NAME_MAX);
         return EBB_ERR_INVALID;
     }
     if (name[0] == '/' || strstr(name, "..") != NULL) {
-        set_msg(msg, msgsz,
-                "time zone \"%s\" is not an IANA name (\"Europe/Berlin\"): no leading '/' "
-                "and no \"..\"",
-                name);
+        ebb_msgf(msg, msgsz,
+                 "time zone \"%s\" is not an IANA name (\"Europe/Berlin\"): no leading '/' "
+                 "and no \"..\"",
+                 name);
         return EBB_ERR_INVALID;
     }
     for (size_t i = 0; i < n; i++) {
         if (!name_char_ok(name[i])) {
-            set_msg(msg, msgsz,
-                    "time zone \"%s\" is not an IANA name (\"Europe/Berlin\"): character %zu is "
-                    "not a letter, digit, '/', '_', '+' or '-'",
-                    name, i + 1);
+            ebb_msgf(msg, msgsz,
+                     "time zone \"%s\" is not an IANA name (\"Europe/Berlin\"): character %zu is "
+                     "not a letter, digit, '/', '_', '+' or '-'",
+                     name, i + 1);
             return EBB_ERR_INVALID;
         }
     }
@@ -131,34 +117,34 @@ static enum ebb_rc load_from(const char *dir, const char *name, struct ebb_tz **
 
     n = snprintf(path, sizeof(path), "%s/%s", dir, name);
     if (n < 0 || (size_t)n >= sizeof(path)) {
-        set_msg(msg, msgsz, "time zone \"%s\": path %s/... is too long", name, dir);
+        ebb_msgf(msg, msgsz, "time zone \"%s\": path %s/... is too long", name, dir);
         return EBB_ERR_INVALID;
     }
     rc = read_file(path, &data, &len);
     if (rc == EBB_ERR_NOMEM) {
-        set_msg(msg, msgsz, "time zone \"%s\": out of memory reading %s", name, path);
+        ebb_msgf(msg, msgsz, "time zone \"%s\": out of memory reading %s", name, path);
         goto out;
     }
     if (rc) {
         if (errno == ENOENT || errno == ENOTDIR) {
             rc = EBB_ERR_NOTFOUND;
-            set_msg(msg, msgsz, "time zone \"%s\" not found in %s", name, dir);
+            ebb_msgf(msg, msgsz, "time zone \"%s\" not found in %s", name, dir);
         } else if (errno == EISDIR || errno == EINVAL) {
             rc = EBB_ERR_NOTFOUND;
-            set_msg(msg, msgsz, "time zone \"%s\": %s is not a time zone file", name, path);
+            ebb_msgf(msg, msgsz, "time zone \"%s\": %s is not a time zone file", name, path);
         } else if (errno == EFBIG) {
             rc = EBB_ERR_LIMIT;
-            set_msg(msg, msgsz, "time zone \"%s\": %s is larger than 1 MiB", name, path);
+            ebb_msgf(msg, msgsz, "time zone \"%s\": %s is larger than 1 MiB", name, path);
         } else {
-            set_msg(msg, msgsz, "time zone \"%s\": cannot read %s: %s", name, path,
-                    strerror(errno));
+            ebb_msgf(msg, msgsz, "time zone \"%s\": cannot read %s: %s", name, path,
+                     strerror(errno));
         }
         goto out;
     }
     perr[0] = '\0';
     rc = ebb_tz_parse(data, len, out, perr, sizeof(perr));
     if (rc)
-        set_msg(msg, msgsz, "time zone \"%s\": %s is not valid: %s", name, path, perr);
+        ebb_msgf(msg, msgsz, "time zone \"%s\": %s is not valid: %s", name, path, perr);
 out:
     free(data);
     return rc;
@@ -181,8 +167,8 @@ enum ebb_rc ebb_tz_load(const char *name, struct ebb_tz **out, char *msg, size_t
             return rc;
         rc = load_from(SYSTEM_TZDIR, name, out, msg, msgsz);
         if (rc == EBB_ERR_NOTFOUND)
-            set_msg(msg, msgsz, "time zone \"%s\" not found in %s or %s", name, tzdir,
-                    SYSTEM_TZDIR);
+            ebb_msgf(msg, msgsz, "time zone \"%s\" not found in %s or %s", name, tzdir,
+                     SYSTEM_TZDIR);
         return rc;
     }
     return load_from(SYSTEM_TZDIR, name, out, msg, msgsz);

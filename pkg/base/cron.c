@@ -9,11 +9,11 @@
  */
 #include "cron.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "tz.h"
+#include "msg.h"
 
 #define DAY_S 86400
 #define MINUTE_S 60
@@ -61,20 +61,6 @@ static const struct macro macros[] = {
 
 #define FIELD_LIST "minute hour day-of-month month day-of-week"
 
-static void set_msg(char *msg, size_t msgsz, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_msg(char *msg, size_t msgsz, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (msg == NULL || msgsz == 0)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(msg, msgsz, fmt, ap);
-    va_end(ap);
-}
-
 static bool is_space(char c)
 {
     return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
@@ -117,8 +103,8 @@ static enum ebb_rc parse_value(const struct field_def *f, const char *item, size
         }
     }
 bad:
-    set_msg(msg, msgsz, "%s field \"%.*s\": \"%.*s\" is not %s", f->name, quote_len(item_n), item,
-            quote_len(n), s, f->what);
+    ebb_msgf(msg, msgsz, "%s field \"%.*s\": \"%.*s\" is not %s", f->name, quote_len(item_n), item,
+             quote_len(n), s, f->what);
     return EBB_ERR_PARSE;
 }
 
@@ -154,13 +140,13 @@ static enum ebb_rc parse_item(const struct field_def *f, const char *s, size_t n
                 return rc;
         }
         if (lo < f->min || lo > f->max || hi < f->min || hi > f->max) {
-            set_msg(msg, msgsz, "%s field \"%.*s\": must be between %d and %d", f->name,
-                    quote_len(n), s, f->min, f->max);
+            ebb_msgf(msg, msgsz, "%s field \"%.*s\": must be between %d and %d", f->name,
+                     quote_len(n), s, f->min, f->max);
             return EBB_ERR_PARSE;
         }
         if (lo > hi) {
-            set_msg(msg, msgsz, "%s field \"%.*s\": the range runs backwards (%d is after %d)",
-                    f->name, quote_len(n), s, lo, hi);
+            ebb_msgf(msg, msgsz, "%s field \"%.*s\": the range runs backwards (%d is after %d)",
+                     f->name, quote_len(n), s, lo, hi);
             return EBB_ERR_PARSE;
         }
     }
@@ -177,8 +163,8 @@ static enum ebb_rc parse_item(const struct field_def *f, const char *s, size_t n
                 step = step * 10 + (st[i] - '0');
         }
         if (!ok || step < 1 || step > f->max) {
-            set_msg(msg, msgsz, "%s field \"%.*s\": step must be a number between 1 and %d",
-                    f->name, quote_len(n), s, f->max);
+            ebb_msgf(msg, msgsz, "%s field \"%.*s\": step must be a number between 1 and %d",
+                     f->name, quote_len(n), s, f->max);
             return EBB_ERR_PARSE;
         }
     }
@@ -204,7 +190,7 @@ static enum ebb_rc parse_field(const struct field_def *f, const char *s, size_t 
         size_t end = comma ? (size_t)(comma - s) : n;
 
         if (end == i) {
-            set_msg(msg, msgsz, "%s field \"%.*s\": empty list item", f->name, quote_len(n), s);
+            ebb_msgf(msg, msgsz, "%s field \"%.*s\": empty list item", f->name, quote_len(n), s);
             return EBB_ERR_PARSE;
         }
         rc = parse_item(f, s + i, end - i, bits, star, msg, msgsz);
@@ -237,9 +223,9 @@ static enum ebb_rc parse_fields(const char *expr, struct ebb_cron *out, char *ms
                 while (is_space(expr[i]))
                     i++;
             }
-            set_msg(msg, msgsz,
-                    "cron expression \"%.64s\" has %zu fields; it takes 5 (" FIELD_LIST ")", expr,
-                    n + more);
+            ebb_msgf(msg, msgsz,
+                     "cron expression \"%.64s\" has %zu fields; it takes 5 (" FIELD_LIST ")", expr,
+                     n + more);
             return EBB_ERR_PARSE;
         }
         start[n] = expr + i;
@@ -249,14 +235,14 @@ static enum ebb_rc parse_fields(const char *expr, struct ebb_cron *out, char *ms
         n++;
     }
     if (n == 0) {
-        set_msg(msg, msgsz, "cron expression is empty: it takes 5 fields (" FIELD_LIST ")");
+        ebb_msgf(msg, msgsz, "cron expression is empty: it takes 5 fields (" FIELD_LIST ")");
         return EBB_ERR_PARSE;
     }
     if (n < F__COUNT) {
-        set_msg(msg, msgsz,
-                "cron expression \"%.64s\" has %zu field%s: the %s field is missing (" FIELD_LIST
-                ")",
-                expr, n, n == 1 ? "" : "s", fields[n].name);
+        ebb_msgf(msg, msgsz,
+                 "cron expression \"%.64s\" has %zu field%s: the %s field is missing (" FIELD_LIST
+                 ")",
+                 expr, n, n == 1 ? "" : "s", fields[n].name);
         return EBB_ERR_PARSE;
     }
     for (int f = 0; f < F__COUNT; f++) {
@@ -281,7 +267,7 @@ enum ebb_rc ebb_cron_parse(const char *expr, struct ebb_cron *out, char *msg, si
 
     memset(out, 0, sizeof(*out));
     if (expr == NULL) {
-        set_msg(msg, msgsz, "cron expression is missing");
+        ebb_msgf(msg, msgsz, "cron expression is missing");
         return EBB_ERR_PARSE;
     }
     while (is_space(expr[i]))
@@ -296,16 +282,16 @@ enum ebb_rc ebb_cron_parse(const char *expr, struct ebb_cron *out, char *msg, si
             macro = &macros[m];
     }
     if (macro == NULL) {
-        set_msg(msg, msgsz,
-                "cron macro \"%.*s\" is unknown: use @yearly, @annually, @monthly, @weekly, "
-                "@daily, @midnight or @hourly",
-                quote_len(n), expr + i);
+        ebb_msgf(msg, msgsz,
+                 "cron macro \"%.*s\" is unknown: use @yearly, @annually, @monthly, @weekly, "
+                 "@daily, @midnight or @hourly",
+                 quote_len(n), expr + i);
         return EBB_ERR_PARSE;
     }
     for (size_t k = i + n; expr[k] != '\0'; k++) {
         if (!is_space(expr[k])) {
-            set_msg(msg, msgsz, "cron expression \"%.64s\": nothing may follow %s", expr,
-                    macro->name);
+            ebb_msgf(msg, msgsz, "cron expression \"%.64s\": nothing may follow %s", expr,
+                     macro->name);
             return EBB_ERR_PARSE;
         }
     }

@@ -9,8 +9,8 @@
  * before anything is read, so hostile data can fail but never overrun.
  */
 #include "tz.h"
+#include "msg.h"
 
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,20 +58,6 @@ struct ebb_tz {
     bool has_rule;     /* the rule applies after the last transition */
     struct posix_rule rule;
 };
-
-static void set_msg(char *msg, size_t msgsz, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_msg(char *msg, size_t msgsz, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (msg == NULL || msgsz == 0)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(msg, msgsz, fmt, ap);
-    va_end(ap);
-}
 
 /* ---- calendar (proleptic Gregorian; day 0 = 1970-01-01) ---- */
 
@@ -485,7 +471,7 @@ static enum ebb_rc parse_posix(const char *rule, struct posix_rule *out, char *m
         what = "unexpected text after the end date";
 out:
     if (what != NULL) {
-        set_msg(msg, msgsz, "TZ rule \"%.64s\": %s at offset %zu", rule, what, cur.i);
+        ebb_msgf(msg, msgsz, "TZ rule \"%.64s\": %s at offset %zu", rule, what, cur.i);
         return EBB_ERR_PARSE;
     }
     return EBB_OK;
@@ -498,13 +484,13 @@ enum ebb_rc ebb_tz_parse_posix(const char *rule, struct ebb_tz **out, char *msg,
 
     *out = NULL;
     if (rule == NULL) {
-        set_msg(msg, msgsz, "TZ rule is missing");
+        ebb_msgf(msg, msgsz, "TZ rule is missing");
         return EBB_ERR_PARSE;
     }
     tz = calloc(1, sizeof(*tz));
     if (tz == NULL) {
         rc = EBB_ERR_NOMEM;
-        set_msg(msg, msgsz, "out of memory");
+        ebb_msgf(msg, msgsz, "out of memory");
         goto out;
     }
     rc = parse_posix(rule, &tz->rule, msg, msgsz);
@@ -542,7 +528,7 @@ static enum ebb_rc read_header(const uint8_t *p, size_t len, size_t at, struct t
                                char *msg, size_t msgsz)
 {
     if (len - at < HEADER_LEN || memcmp(p + at, "TZif", 4) != 0) {
-        set_msg(msg, msgsz, "not TZif data: no \"TZif\" header at byte %zu", at);
+        ebb_msgf(msg, msgsz, "not TZif data: no \"TZif\" header at byte %zu", at);
         return EBB_ERR_PARSE;
     }
     if (p[at + 4] == 0)
@@ -550,7 +536,7 @@ static enum ebb_rc read_header(const uint8_t *p, size_t len, size_t at, struct t
     else if (p[at + 4] >= '2')
         h->version = p[at + 4] > '4' ? 4 : p[at + 4] - '0';
     else {
-        set_msg(msg, msgsz, "TZif version byte 0x%02x is not valid", p[at + 4]);
+        ebb_msgf(msg, msgsz, "TZif version byte 0x%02x is not valid", p[at + 4]);
         return EBB_ERR_PARSE;
     }
     h->isutcnt = be32(p + at + 20);
@@ -578,28 +564,28 @@ static enum ebb_rc read_block(const uint8_t *p, size_t len, size_t at, const str
 
     (void)len; /* the caller checked that the block fits */
     if (h->typecnt == 0) {
-        set_msg(msg, msgsz, "TZif data has no local time types");
+        ebb_msgf(msg, msgsz, "TZif data has no local time types");
         return EBB_ERR_PARSE;
     }
     if (h->charcnt == 0) {
-        set_msg(msg, msgsz, "TZif data has no time zone abbreviations");
+        ebb_msgf(msg, msgsz, "TZif data has no time zone abbreviations");
         return EBB_ERR_PARSE;
     }
     if ((h->isutcnt != 0 && h->isutcnt != h->typecnt) ||
         (h->isstdcnt != 0 && h->isstdcnt != h->typecnt)) {
-        set_msg(msg, msgsz, "TZif counts disagree: %u types but %u UT and %u standard flags",
-                h->typecnt, h->isutcnt, h->isstdcnt);
+        ebb_msgf(msg, msgsz, "TZif counts disagree: %u types but %u UT and %u standard flags",
+                 h->typecnt, h->isutcnt, h->isstdcnt);
         return EBB_ERR_PARSE;
     }
     for (uint32_t i = 0; i < h->typecnt; i++) {
         int32_t off = (int32_t)be32(types + (size_t)i * 6);
         if (off < MIN_UTOFF || off > MAX_UTOFF) {
-            set_msg(msg, msgsz, "TZif local time type %u: UTC offset %d s is out of range", i,
-                    (int)off);
+            ebb_msgf(msg, msgsz, "TZif local time type %u: UTC offset %d s is out of range", i,
+                     (int)off);
             return EBB_ERR_PARSE;
         }
         if (types[(size_t)i * 6 + 5] >= h->charcnt) {
-            set_msg(msg, msgsz, "TZif local time type %u: abbreviation index is out of range", i);
+            ebb_msgf(msg, msgsz, "TZif local time type %u: abbreviation index is out of range", i);
             return EBB_ERR_PARSE;
         }
     }
@@ -607,7 +593,7 @@ static enum ebb_rc read_block(const uint8_t *p, size_t len, size_t at, const str
         tz->trans = malloc((size_t)h->timecnt * sizeof(*tz->trans));
         tz->trans_off = malloc((size_t)h->timecnt * sizeof(*tz->trans_off));
         if (tz->trans == NULL || tz->trans_off == NULL) {
-            set_msg(msg, msgsz, "out of memory");
+            ebb_msgf(msg, msgsz, "out of memory");
             return EBB_ERR_NOMEM;
         }
     }
@@ -615,12 +601,12 @@ static enum ebb_rc read_block(const uint8_t *p, size_t len, size_t at, const str
         int64_t t = tsize == 8 ? be64(times + (size_t)i * 8)
                                : (int64_t)(int32_t)be32(times + (size_t)i * 4);
         if (i > 0 && t <= tz->trans[i - 1]) {
-            set_msg(msg, msgsz, "TZif transition %u is not after the one before it", i);
+            ebb_msgf(msg, msgsz, "TZif transition %u is not after the one before it", i);
             return EBB_ERR_PARSE;
         }
         if (idx[i] >= h->typecnt) {
-            set_msg(msg, msgsz, "TZif transition %u names local time type %u of %u", i, idx[i],
-                    h->typecnt);
+            ebb_msgf(msg, msgsz, "TZif transition %u names local time type %u of %u", i, idx[i],
+                     h->typecnt);
             return EBB_ERR_PARSE;
         }
         tz->trans[i] = t;
@@ -641,24 +627,24 @@ static enum ebb_rc read_footer(const uint8_t *p, size_t len, size_t at, struct e
     enum ebb_rc rc;
 
     if (at >= len || p[at] != '\n') {
-        set_msg(msg, msgsz, "TZif footer is missing");
+        ebb_msgf(msg, msgsz, "TZif footer is missing");
         return EBB_ERR_PARSE;
     }
     at++;
     nl = memchr(p + at, '\n', len - at);
     if (nl == NULL) {
-        set_msg(msg, msgsz, "TZif footer has no closing newline");
+        ebb_msgf(msg, msgsz, "TZif footer has no closing newline");
         return EBB_ERR_PARSE;
     }
     n = (size_t)(nl - (p + at));
     if (n == 0)
         return EBB_OK; /* no rule: the last transition's type stays */
     if (n >= sizeof(rule)) {
-        set_msg(msg, msgsz, "TZif footer is longer than %d bytes", FOOTER_MAX - 1);
+        ebb_msgf(msg, msgsz, "TZif footer is longer than %d bytes", FOOTER_MAX - 1);
         return EBB_ERR_PARSE;
     }
     if (memchr(p + at, '\0', n) != NULL) {
-        set_msg(msg, msgsz, "TZif footer contains a NUL byte");
+        ebb_msgf(msg, msgsz, "TZif footer contains a NUL byte");
         return EBB_ERR_PARSE;
     }
     memcpy(rule, p + at, n);
@@ -688,9 +674,9 @@ enum ebb_rc ebb_tz_parse(const void *data, size_t len, struct ebb_tz **out, char
         goto out;
     blen = block_len(&h, 4);
     if (blen > len - HEADER_LEN) {
-        set_msg(msg, msgsz,
-                "TZif data is truncated: the version 1 block needs %llu bytes, %zu left",
-                (unsigned long long)blen, len - HEADER_LEN);
+        ebb_msgf(msg, msgsz,
+                 "TZif data is truncated: the version 1 block needs %llu bytes, %zu left",
+                 (unsigned long long)blen, len - HEADER_LEN);
         rc = EBB_ERR_PARSE;
         goto out;
     }
@@ -702,7 +688,7 @@ enum ebb_rc ebb_tz_parse(const void *data, size_t len, struct ebb_tz **out, char
         if (rc)
             goto out;
         if (h.version < 2) {
-            set_msg(msg, msgsz, "TZif second header has version 1");
+            ebb_msgf(msg, msgsz, "TZif second header has version 1");
             rc = EBB_ERR_PARSE;
             goto out;
         }
@@ -710,16 +696,16 @@ enum ebb_rc ebb_tz_parse(const void *data, size_t len, struct ebb_tz **out, char
         tsize = 8;
         blen = block_len(&h, 8);
         if (blen > len - at) {
-            set_msg(msg, msgsz,
-                    "TZif data is truncated: the 64-bit block needs %llu bytes, %zu left",
-                    (unsigned long long)blen, len - at);
+            ebb_msgf(msg, msgsz,
+                     "TZif data is truncated: the 64-bit block needs %llu bytes, %zu left",
+                     (unsigned long long)blen, len - at);
             rc = EBB_ERR_PARSE;
             goto out;
         }
     }
     tz = calloc(1, sizeof(*tz));
     if (tz == NULL) {
-        set_msg(msg, msgsz, "out of memory");
+        ebb_msgf(msg, msgsz, "out of memory");
         rc = EBB_ERR_NOMEM;
         goto out;
     }

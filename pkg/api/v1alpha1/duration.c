@@ -1,6 +1,6 @@
 #include "duration.h"
+#include "../../base/msg.h"
 
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -32,19 +32,6 @@ static const struct unit units[] = {
 
 #define UNIT_HELP "use ms, s, m or h, e.g. 90s, 5m or 1h30m"
 
-static void set_msg(char *msg, size_t msgsz, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_msg(char *msg, size_t msgsz, const char *fmt, ...)
-{
-    if (msg == NULL || msgsz == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, msgsz, fmt, ap);
-    va_end(ap);
-}
-
 static bool is_digit(char c)
 {
     return c >= '0' && c <= '9';
@@ -64,11 +51,11 @@ enum ebb_rc ebb_duration_parse(const char *s, int64_t *ms, char *msg, size_t msg
     uint64_t total = 0;
 
     if (s == NULL || s[0] == '\0') {
-        set_msg(msg, msgsz, "empty duration; write a number and a unit, e.g. 90s or 5m");
+        ebb_msgf(msg, msgsz, "empty duration; write a number and a unit, e.g. 90s or 5m");
         return EBB_ERR_PARSE;
     }
     if (*p == '-') {
-        set_msg(msg, msgsz, "must not be negative");
+        ebb_msgf(msg, msgsz, "must not be negative");
         return EBB_ERR_PARSE;
     }
     if (*p == '+')
@@ -123,13 +110,13 @@ enum ebb_rc ebb_duration_parse(const char *s, int64_t *ms, char *msg, size_t msg
         while (*p != '\0' && *p != '.' && !is_digit(*p))
             p++;
         if (p == u) {
-            set_msg(msg, msgsz, "missing unit; " UNIT_HELP);
+            ebb_msgf(msg, msgsz, "missing unit; " UNIT_HELP);
             return EBB_ERR_PARSE;
         }
         const struct unit *un = find_unit(u, (size_t)(p - u));
         if (un == NULL) {
             int ulen = p - u > 32 ? 32 : (int)(p - u);
-            set_msg(msg, msgsz, "unknown unit \"%.*s\"; " UNIT_HELP, ulen, u);
+            ebb_msgf(msg, msgsz, "unknown unit \"%.*s\"; " UNIT_HELP, ulen, u);
             return EBB_ERR_PARSE;
         }
         if (v > NS_LIMIT / un->ns)
@@ -147,17 +134,17 @@ enum ebb_rc ebb_duration_parse(const char *s, int64_t *ms, char *msg, size_t msg
     if (total > NS_LIMIT - 1)
         goto range;
     if (total % NS_PER_MS != 0) {
-        set_msg(msg, msgsz, "has a part smaller than a millisecond; use whole milliseconds");
+        ebb_msgf(msg, msgsz, "has a part smaller than a millisecond; use whole milliseconds");
         return EBB_ERR_PARSE;
     }
     *ms = (int64_t)(total / NS_PER_MS);
     return EBB_OK;
 
 invalid:
-    set_msg(msg, msgsz, "not a duration; write numbers with units, e.g. 90s, 5m or 1h30m");
+    ebb_msgf(msg, msgsz, "not a duration; write numbers with units, e.g. 90s, 5m or 1h30m");
     return EBB_ERR_PARSE;
 range:
-    set_msg(msg, msgsz, "too long; the maximum is 2562047h47m16.854s");
+    ebb_msgf(msg, msgsz, "too long; the maximum is 2562047h47m16.854s");
     return EBB_ERR_RANGE;
 }
 

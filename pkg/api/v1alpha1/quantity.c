@@ -1,7 +1,7 @@
 #include "quantity.h"
+#include "../../base/msg.h"
 
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -28,19 +28,6 @@ static const struct suffix suffixes[] = {
 
 #define SUFFIX_HELP                                                                                \
     "use n, u, m, k, M, G, T, P, E, Ki, Mi, Gi, Ti, Pi, Ei or an exponent such as e3"
-
-static void set_msg(char *msg, size_t msgsz, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_msg(char *msg, size_t msgsz, const char *fmt, ...)
-{
-    if (msg == NULL || msgsz == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, msgsz, fmt, ap);
-    va_end(ap);
-}
 
 static bool is_digit(char c)
 {
@@ -85,18 +72,18 @@ static bool parse_suffix(const char *s, long *exp10, int *exp2)
 static void explain_rest(const char *rest, char *msg, size_t msgsz)
 {
     if (rest[0] == '.')
-        set_msg(msg, msgsz, "more than one decimal point");
+        ebb_msgf(msg, msgsz, "more than one decimal point");
     else if (rest[0] == ' ' || rest[0] == '\t')
-        set_msg(msg, msgsz, "unexpected space; write the number and its suffix together, e.g. 1k");
+        ebb_msgf(msg, msgsz, "unexpected space; write the number and its suffix together, e.g. 1k");
     else if (is_alpha(rest[0]))
-        set_msg(msg, msgsz, "unknown suffix \"%.16s\"; " SUFFIX_HELP, rest);
+        ebb_msgf(msg, msgsz, "unknown suffix \"%.16s\"; " SUFFIX_HELP, rest);
     else if (rest[0] == '+' || rest[0] == '-' || is_digit(rest[0]))
-        set_msg(msg, msgsz, "unexpected \"%.16s\" after the suffix; " SUFFIX_HELP, rest);
+        ebb_msgf(msg, msgsz, "unexpected \"%.16s\" after the suffix; " SUFFIX_HELP, rest);
     else
-        set_msg(msg, msgsz,
-                "unexpected character '%c'; write a number with an optional suffix, "
-                "e.g. 100, 250m, 1.5k or 2Gi",
-                (unsigned char)rest[0] < 0x20 || (unsigned char)rest[0] >= 0x7f ? '?' : rest[0]);
+        ebb_msgf(msg, msgsz,
+                 "unexpected character '%c'; write a number with an optional suffix, "
+                 "e.g. 100, 250m, 1.5k or 2Gi",
+                 (unsigned char)rest[0] < 0x20 || (unsigned char)rest[0] >= 0x7f ? '?' : rest[0]);
 }
 
 /* d[0..*n) *= 2, most significant digit first. */
@@ -126,7 +113,7 @@ enum ebb_rc ebb_quantity_parse(const char *s, int64_t *milli, char *msg, size_t 
     const char *p = s;
 
     if (s == NULL || s[0] == '\0') {
-        set_msg(msg, msgsz, "empty quantity; write a number such as 100, 250m or 1.5k");
+        ebb_msgf(msg, msgsz, "empty quantity; write a number such as 100, 250m or 1.5k");
         return EBB_ERR_PARSE;
     }
     if (*p == '+' || *p == '-')
@@ -154,9 +141,9 @@ enum ebb_rc ebb_quantity_parse(const char *s, int64_t *milli, char *msg, size_t 
     }
     if (!any_digit) {
         if (*p == '\0')
-            set_msg(msg, msgsz, "missing digits; write a number such as 100, 250m or 1.5k");
+            ebb_msgf(msg, msgsz, "missing digits; write a number such as 100, 250m or 1.5k");
         else
-            set_msg(msg, msgsz, "must start with a number, e.g. 100, 250m, 1.5k or 2Gi");
+            ebb_msgf(msg, msgsz, "must start with a number, e.g. 100, 250m, 1.5k or 2Gi");
         return EBB_ERR_PARSE;
     }
 
@@ -197,11 +184,11 @@ enum ebb_rc ebb_quantity_parse(const char *s, int64_t *milli, char *msg, size_t 
     return EBB_OK;
 
 too_many:
-    set_msg(msg, msgsz, "too many digits (at most %d significant digits)", MAX_SIG_DIGITS);
+    ebb_msgf(msg, msgsz, "too many digits (at most %d significant digits)", MAX_SIG_DIGITS);
     return EBB_ERR_PARSE;
 range:
-    set_msg(msg, msgsz, "out of range: a quantity must be within +/-%" PRId64 "m (about 9.2E)",
-            INT64_MAX);
+    ebb_msgf(msg, msgsz, "out of range: a quantity must be within +/-%" PRId64 "m (about 9.2E)",
+             INT64_MAX);
     return EBB_ERR_RANGE;
 }
 
