@@ -65,6 +65,15 @@ enum ebb_kube_reason ebb_kube_reason_parse(const char *s);
 void ebb_kube_error_from_response(int http_status, const char *body, size_t len,
                                   const char *retry_after, struct ebb_kube_error *out /* OUT */);
 
+struct cJSON;
+
+/* Fills out from a decoded Status object, as a watch ERROR event carries
+ * one: http_status is the response's code, or 0 to take the Status's own
+ * "code". Returns false (and fills out from http_status alone) when status
+ * is not an object of kind "Status". */
+bool ebb_kube_error_from_status(int http_status, const struct cJSON *status,
+                                struct ebb_kube_error *out /* OUT */);
+
 /* Fills out for a request that got no response; what says why ("connection
  * refused", "TLS: certificate verify failed", "timed out after 30s"). */
 void ebb_kube_error_transport(const char *what, struct ebb_kube_error *out /* OUT */);
