@@ -40,11 +40,11 @@ struct ebb_kube_exec {
 /* The resolved configuration: one cluster, one user, one namespace.
  * Strings are malloc'd and owned; ebb_kube_config_release() frees them. */
 struct ebb_kube_config {
-    char *source;       /* the file(s) it came from, or "in-cluster" */
-    char *context;      /* the context used ("" in-cluster) */
-    char *server;       /* https://host:port, no trailing '/' */
-    char *ca_file;      /* certificate-authority, absolute */
-    char *ca_data;      /* certificate-authority-data, decoded PEM */
+    char *source;  /* the file(s) it came from, or "in-cluster" */
+    char *context; /* the context used ("" in-cluster) */
+    char *server;  /* https://host:port, no trailing '/' */
+    char *ca_file; /* certificate-authority, absolute */
+    char *ca_data; /* certificate-authority-data, decoded PEM */
     size_t ca_data_len;
     bool insecure_skip_tls_verify;
     char *tls_server_name;
@@ -62,6 +62,11 @@ struct ebb_kube_config {
     bool has_exec;
     char *namespace_; /* the context's namespace, the in-cluster namespace, or "default" */
     bool in_cluster;
+    /* Added after the contract: what the caller should log as a warning
+     * (insecure-skip-tls-verify, credentials not sent to an http:// server,
+     * an in-cluster ca.crt that cannot be read), one per line; NULL when
+     * there is nothing to say. */
+    char *warning;
 };
 
 /* The process environment the loader reads, passed in so tests can supply
