@@ -67,8 +67,8 @@ struct ebb_kube_request {
 };
 
 struct ebb_kube_response {
-    int http_status;              /* 0 when no response came */
-    const char *body;             /* the whole body (not for streams); valid during the callback */
+    int http_status;  /* 0 when no response came */
+    const char *body; /* the whole body (not for streams); valid during the callback */
     size_t body_len;
     const struct ebb_kube_error *error; /* NULL on 2xx */
 };
