@@ -20,7 +20,8 @@ TEST_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 VERSION  := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
 # pkg/kube is split by purity inside the package (DESIGN.md section 4).
-KUBE_PURE := $(wildcard pkg/kube/path.c pkg/kube/ratelimit.c pkg/kube/backoff.c)
+KUBE_PURE := $(wildcard pkg/kube/path.c pkg/kube/ratelimit.c pkg/kube/backoff.c \
+	pkg/kube/leader_fsm.c pkg/kube/event_agg.c)
 # PURE: libc (+libm) only; no I/O, no clock, no globals.
 CORE_SRCS := $(sort $(wildcard pkg/base/*.c) $(KUBE_PURE) \
 	$(filter-out pkg/api/v1alpha1/codec%.c,$(wildcard pkg/api/v1alpha1/*.c)) \
