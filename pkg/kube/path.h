@@ -34,12 +34,12 @@ struct ebb_kube_resource {
 #define EBB_KUBE_DEPLOYMENTS EBB_KUBE_RES("apps", "v1", "deployments", "Deployment", true)
 #define EBB_KUBE_STATEFULSETS EBB_KUBE_RES("apps", "v1", "statefulsets", "StatefulSet", true)
 #define EBB_KUBE_LEASES EBB_KUBE_RES("coordination.k8s.io", "v1", "leases", "Lease", true)
-#define EBB_KUBE_HPAS                                                                             \
+#define EBB_KUBE_HPAS                                                                              \
     EBB_KUBE_RES("autoscaling", "v2", "horizontalpodautoscalers", "HorizontalPodAutoscaler", true)
-#define EBB_KUBE_CRDS                                                                             \
-    EBB_KUBE_RES("apiextensions.k8s.io", "v1", "customresourcedefinitions",                       \
+#define EBB_KUBE_CRDS                                                                              \
+    EBB_KUBE_RES("apiextensions.k8s.io", "v1", "customresourcedefinitions",                        \
                  "CustomResourceDefinition", false)
-#define EBB_KUBE_SCALINGPOLICIES                                                                  \
+#define EBB_KUBE_SCALINGPOLICIES                                                                   \
     EBB_KUBE_RES("ebb.dev", "v1alpha1", "scalingpolicies", "ScalingPolicy", true)
 
 /* Query parameters; NULL / 0 / false leaves a parameter out. */

@@ -35,8 +35,8 @@ const char *ebb_watch_type_name(enum ebb_watch_type t);
 
 struct ebb_watch_event {
     enum ebb_watch_type type;
-    const struct cJSON *object; /* borrowed; valid only during the callback */
-    const char *resource_version; /* object's metadata.resourceVersion, or "" */
+    const struct cJSON *object;         /* borrowed; valid only during the callback */
+    const char *resource_version;       /* object's metadata.resourceVersion, or "" */
     const struct ebb_kube_error *error; /* EBB_WATCH_ERROR only: the Status */
 };
 
@@ -49,9 +49,9 @@ typedef int ebb_watch_fn(void *ctx, const struct ebb_watch_event *ev);
 struct ebb_watch_decoder {
     struct ebb_strbuf buf; /* the incomplete frame */
     size_t max_frame;
-    size_t events;        /* events delivered so far */
-    char last_rv[128];    /* resourceVersion of the last ADDED/MODIFIED/DELETED/BOOKMARK */
-    char err[256];        /* why the last feed failed */
+    size_t events;     /* events delivered so far */
+    char last_rv[128]; /* resourceVersion of the last ADDED/MODIFIED/DELETED/BOOKMARK */
+    char err[256];     /* why the last feed failed */
 };
 
 void ebb_watch_decoder_init(struct ebb_watch_decoder *d, size_t max_frame);
