@@ -6,6 +6,16 @@
  * a failure the informer waits (state WAITING) and ebb_informer_tick()
  * sends the request when the backoff is over. The delay counts from the
  * first tick after the failure: the informer never reads a clock.
+ *
+ * A watch that ends (200) with no events is judged by the next tick: if no
+ * tick saw it running for SHORT_WATCH_MS it was a very short watch (an
+ * overloaded or misbehaving server), an error resumed after a backoff, as
+ * client-go's reflector does; else it is resumed at once. The first LIST
+ * asks for resourceVersion=0 (served from the watch cache, which ignores
+ * the limit: fixture 52); a relist after a 410 asks for "" (a consistent
+ * read from etcd); any other relist for the last resourceVersion seen. A
+ * 410 on a continue page falls back to one unpaged LIST, as client-go's
+ * pager does.
  */
 #include "informer.h"
 
@@ -23,6 +33,7 @@
 #define DEFAULT_BACKOFF_CAP_MS 30000
 #define MIN_WATCH_TIMEOUT_S 300 /* client-go: minWatchTimeout, times [1, 2) */
 #define KEY_MAX 512
+#define SHORT_WATCH_MS 1000 /* client-go: a watch under 1 s with no events is an error */
 
 enum inf_state { INF_IDLE = 0, INF_LISTING, INF_WATCHING, INF_WAITING };
 enum inf_action { ACT_LIST, ACT_WATCH };
@@ -36,6 +47,11 @@ struct ebb_informer {
     struct ebb_cache building; /* the list being read */
     bool synced;
     char rv[128];
+    char list_rv[128];      /* the resourceVersion the list's first page asks for */
+    char page_rv[128];      /* the resourceVersion of the list being read */
+    bool rv_unavailable;    /* a 410 was seen: the next list is a consistent read */
+    bool unpaged;           /* a continue token expired: the next list has no limit */
+    bool list_begun;        /* a list was started before (for stats.relists) */
     struct ebb_strbuf cont; /* continue token of the next page */
     enum inf_state state;
     enum inf_action next; /* INF_WAITING: what to send when due */
@@ -45,8 +61,11 @@ struct ebb_informer {
     bool in_flight;
     struct ebb_watch_decoder dec;
     bool dec_live;
-    bool watch_gone;  /* an ERROR 410 event was read */
-    bool watch_error; /* another ERROR event, or a bad object */
+    bool watch_gone;       /* an ERROR 410 event was read */
+    bool watch_error;      /* another ERROR event: resume the watch */
+    bool store_error;      /* an event could not be stored: relist */
+    bool check_short;      /* a watch ended with no events: the next tick judges it */
+    int64_t watch_seen_ms; /* the first tick that saw the watch running, or -1 */
     size_t watch_events;
     struct ebb_backoff bo;
     int64_t next_resync_ms; /* -1: not armed */
@@ -137,6 +156,7 @@ enum ebb_rc ebb_informer_new(struct ebb_kube_client *c, const struct ebb_informe
     ebb_strbuf_init(&inf->cont);
     inf->next_resync_ms = -1;
     inf->due_ms = -1;
+    inf->watch_seen_ms = -1;
     if (!ok)
         goto out;
     *out = inf;
@@ -179,14 +199,16 @@ static bool object_key(struct ebb_informer *inf, const cJSON *obj, char *key, co
     return true;
 }
 
-/* Decodes obj; NULL (noted) when it cannot be. */
-static void *decode(struct ebb_informer *inf, const cJSON *obj, const char *key, size_t *bytes)
+/* Decodes obj; NULL (noted, with what carried it and its key) when it cannot be. */
+static void *decode(struct ebb_informer *inf, const char *what, const cJSON *obj, const char *key,
+                    size_t *bytes)
 {
     void *out = NULL;
-    char err[256];
+    char err[256] = "";
     enum ebb_rc rc = inf->ops.decode(obj, &out, bytes, err, sizeof(err));
     if (rc) {
-        note_error(inf, "%s skipped: %s", key, rc == EBB_ERR_NOMEM ? "out of memory" : err);
+        note_error(inf, "%s %s: cannot be decoded: %s; it is left out of the store", what, key,
+                   rc == EBB_ERR_NOMEM ? "out of memory" : err);
         return NULL;
     }
     return out;
@@ -227,9 +249,15 @@ static enum ebb_rc request_path(struct ebb_informer *inf, bool watch, struct ebb
             inf->ops.watch_timeout_s > 0
                 ? inf->ops.watch_timeout_s
                 : MIN_WATCH_TIMEOUT_S + (int32_t)(ebb_backoff_next(&inf->bo) % MIN_WATCH_TIMEOUT_S);
+    } else if (inf->cont.len == 0) {
+        /* The first page: "0" is served from the watch cache, which ignores
+         * the limit (the list comes back whole, fixture 52). */
+        q.limit = inf->unpaged ? 0 : inf->ops.page_limit;
+        q.resource_version = inf->list_rv;
     } else {
-        q.limit = inf->ops.page_limit;
-        q.continue_token = inf->cont.len > 0 ? inf->cont.buf : NULL;
+        /* A continue page must not carry a resourceVersion (HTTP 400). */
+        q.limit = inf->unpaged ? 0 : inf->ops.page_limit;
+        q.continue_token = inf->cont.buf;
     }
     enum ebb_rc rc = ebb_kube_path(&inf->ops.resource, inf->ops.namespace_, NULL, NULL, &q, out);
     return rc ? rc : ebb_strbuf_rc(out);
@@ -278,7 +306,7 @@ static bool read_page(struct ebb_informer *inf, const char *body, size_t len)
         size_t bytes = 0;
         if (!object_key(inf, it, key, &rv))
             continue;
-        void *obj = decode(inf, it, key, &bytes);
+        void *obj = decode(inf, "LIST item", it, key, &bytes);
         if (obj == NULL)
             continue;
         if (ebb_cache_put(&inf->building, key, rv, obj, bytes, NULL) != EBB_OK) {
@@ -292,8 +320,9 @@ static bool read_page(struct ebb_informer *inf, const char *body, size_t len)
     ebb_strbuf_reset(&inf->cont);
     if (cJSON_IsString(cont))
         ebb_strbuf_adds(&inf->cont, cont->valuestring);
-    if (cJSON_IsString(rv) && strlen(rv->valuestring) < sizeof(inf->rv))
-        snprintf(inf->rv, sizeof(inf->rv), "%s", rv->valuestring);
+    if (cJSON_IsString(rv) && rv->valuestring[0] != '\0' &&
+        strlen(rv->valuestring) < sizeof(inf->page_rv))
+        snprintf(inf->page_rv, sizeof(inf->page_rv), "%s", rv->valuestring);
     else if (inf->cont.len == 0) {
         note_error(inf, "the LIST response has no usable metadata.resourceVersion");
         goto out;
@@ -311,12 +340,20 @@ static void list_done(void *ctx, const struct ebb_kube_response *resp)
     if (resp->error != NULL) {
         char msg[512];
         ebb_kube_error_format(resp->error, msg, sizeof(msg));
-        if (resp->error->http_status == 410 && inf->cont.len > 0) {
-            /* The continue token's snapshot is gone: list from scratch. */
+        if (resp->error->http_status == 410) {
+            /* The snapshot asked for is gone: the next list is a consistent
+             * read; after an expired continue token it is also one request
+             * (client-go's pager), so a busy server cannot expire it again. */
             inf->st.gone++;
-            note_error(inf, "LIST page: %s; listing again from the start", msg);
-            inf->st.relists++;
-            begin_list(inf);
+            inf->rv_unavailable = true;
+            if (inf->cont.len > 0) {
+                inf->unpaged = true;
+                note_error(inf, "LIST page: %s; listing again without pages after a backoff", msg);
+            } else {
+                note_error(inf, "LIST: %s; listing again from the latest state after a backoff",
+                           msg);
+            }
+            retry_later(inf, ACT_LIST);
             return;
         }
         note_error(inf, "LIST: %s", msg);
@@ -332,8 +369,11 @@ static void list_done(void *ctx, const struct ebb_kube_response *resp)
         return;
     }
     replace_store(inf);
+    snprintf(inf->rv, sizeof(inf->rv), "%s", inf->page_rv);
     inf->synced = true;
     inf->failures = 0;
+    inf->rv_unavailable = false;
+    inf->unpaged = false;
     begin_watch(inf);
 }
 
@@ -357,19 +397,28 @@ static void send_list(struct ebb_informer *inf)
     inf->state = INF_LISTING;
 }
 
-/* A fresh list: no continue token, an empty store being built. */
+/* A fresh list: no continue token, an empty store being built, asking for
+ * "" after a 410, "0" the first time, else the last resourceVersion seen
+ * (client-go's relistResourceVersion). */
 static void begin_list(struct ebb_informer *inf)
 {
     release_decoder(inf);
     ebb_strbuf_reset(&inf->cont);
     ebb_cache_release(&inf->building);
+    inf->page_rv[0] = '\0';
+    snprintf(inf->list_rv, sizeof(inf->list_rv), "%s",
+             inf->rv_unavailable ? "" : (inf->rv[0] == '\0' ? "0" : inf->rv));
+    if (inf->list_begun)
+        inf->st.relists++;
+    inf->list_begun = true;
     send_list(inf);
 }
 
+/* A 410 on the watch: list again at once, as a consistent read. */
 static void relist(struct ebb_informer *inf)
 {
     inf->state = INF_IDLE;
-    inf->st.relists++;
+    inf->rv_unavailable = true;
     begin_list(inf);
 }
 
@@ -382,7 +431,7 @@ static void apply_event(struct ebb_informer *inf, const struct ebb_watch_event *
     size_t bytes = 0;
     if (!object_key(inf, ev->object, key, &rv))
         return;
-    void *obj = decode(inf, ev->object, key, &bytes);
+    void *obj = decode(inf, ebb_watch_type_name(ev->type), ev->object, key, &bytes);
     if (ev->type == EBB_WATCH_DELETED) {
         void *old = NULL;
         ebb_cache_take(&inf->store, key, &old);
@@ -394,13 +443,20 @@ static void apply_event(struct ebb_informer *inf, const struct ebb_watch_event *
             inf->ops.free_obj(obj);
         return;
     }
-    if (obj == NULL)
-        return;
     void *old = NULL;
+    if (obj == NULL) {
+        /* What is stored is stale now: drop it, so the controller sees the
+         * object as gone rather than acting on old data. */
+        if (ebb_cache_take(&inf->store, key, &old) == EBB_OK && old != NULL) {
+            fire_delete(inf, key, old);
+            inf->ops.free_obj(old);
+        }
+        return;
+    }
     if (ebb_cache_put(&inf->store, key, rv, obj, bytes, &old) != EBB_OK) {
         inf->ops.free_obj(obj);
         note_error(inf, "out of memory storing %s", key);
-        inf->watch_error = true;
+        inf->store_error = true;
         return;
     }
     if (old != NULL) {
@@ -433,7 +489,7 @@ static int on_event(void *ctx, const struct ebb_watch_event *ev)
         snprintf(inf->rv, sizeof(inf->rv), "%s", ev->resource_version);
     inf->st.events++;
     inf->watch_events++;
-    return inf->watch_error ? 1 : 0;
+    return inf->store_error ? 1 : 0;
 }
 
 static int watch_data(void *ctx, const char *data, size_t len)
@@ -447,8 +503,14 @@ static int watch_data(void *ctx, const char *data, size_t len)
     if (inf->watch_gone) {
         inf->st.gone++;
         relist(inf);
+    } else if (inf->watch_error) {
+        /* The store is still right up to inf->rv: resume, do not relist. */
+        release_decoder(inf);
+        if (inf->watch_events > 0)
+            inf->failures = 0;
+        retry_later(inf, ACT_WATCH);
     } else {
-        if (!inf->watch_error)
+        if (!inf->store_error)
             note_error(inf, "WATCH: %s", inf->dec.err);
         release_decoder(inf);
         retry_later(inf, ACT_LIST);
@@ -480,11 +542,18 @@ static void watch_done(void *ctx, const struct ebb_kube_response *resp)
         retry_later(inf, ACT_WATCH);
         return;
     }
-    /* The server ended the watch (timeoutSeconds): resume it. */
+    /* The server ended the watch (timeoutSeconds): resume it, at once if
+     * it brought events, else when the next tick has judged its length. */
     release_decoder(inf);
-    if (inf->watch_events > 0)
+    if (inf->watch_events > 0) {
         inf->failures = 0;
-    begin_watch(inf);
+        begin_watch(inf);
+        return;
+    }
+    inf->state = INF_WAITING;
+    inf->next = ACT_WATCH;
+    inf->check_short = true;
+    inf->due_ms = -1;
 }
 
 static void begin_watch(struct ebb_informer *inf)
@@ -495,8 +564,9 @@ static void begin_watch(struct ebb_informer *inf)
     if (rc == EBB_OK) {
         ebb_watch_decoder_init(&inf->dec, inf->ops.max_frame);
         inf->dec_live = true;
-        inf->watch_gone = inf->watch_error = false;
+        inf->watch_gone = inf->watch_error = inf->store_error = false;
         inf->watch_events = 0;
+        inf->watch_seen_ms = -1;
         struct ebb_kube_request r = {EBB_KUBE_GET, path.buf, NULL, 0, NULL, true};
         rc = ebb_kube_submit(inf->c, &r, watch_data, watch_done, inf, &inf->req_id);
     }
@@ -536,6 +606,18 @@ static void resync(struct ebb_informer *inf)
 
 void ebb_informer_tick(struct ebb_informer *inf, int64_t now_ms)
 {
+    if (inf->state == INF_WAITING && inf->check_short) {
+        inf->check_short = false;
+        if (inf->watch_seen_ms >= 0 && now_ms - inf->watch_seen_ms >= SHORT_WATCH_MS) {
+            begin_watch(inf);
+        } else {
+            note_error(inf,
+                       "WATCH from resourceVersion %s ended within 1 s with no events; watching "
+                       "again after a backoff",
+                       inf->rv);
+            retry_later(inf, ACT_WATCH);
+        }
+    }
     if (inf->state == INF_WAITING) {
         if (inf->due_ms < 0)
             inf->due_ms = now_ms + inf->wait_ms;
@@ -545,11 +627,12 @@ void ebb_informer_tick(struct ebb_informer *inf, int64_t now_ms)
                 begin_watch(inf);
             } else {
                 inf->state = INF_IDLE;
-                inf->st.relists += inf->synced;
                 begin_list(inf);
             }
         }
     }
+    if (inf->state == INF_WATCHING && inf->watch_seen_ms < 0)
+        inf->watch_seen_ms = now_ms;
     if (inf->ops.resync_ms > 0 && inf->next_resync_ms >= 0 && now_ms >= inf->next_resync_ms) {
         inf->next_resync_ms = now_ms + inf->ops.resync_ms;
         if (inf->synced)
@@ -560,7 +643,9 @@ void ebb_informer_tick(struct ebb_informer *inf, int64_t now_ms)
 int64_t ebb_informer_next_in(const struct ebb_informer *inf, int64_t now_ms)
 {
     int64_t best = -1;
-    if (inf->state == INF_WAITING)
+    if (inf->state == INF_WAITING && inf->check_short)
+        best = 0;
+    else if (inf->state == INF_WAITING)
         best = inf->due_ms < 0 ? inf->wait_ms : (inf->due_ms > now_ms ? inf->due_ms - now_ms : 0);
     if (inf->ops.resync_ms > 0 && inf->next_resync_ms >= 0) {
         int64_t r = inf->next_resync_ms > now_ms ? inf->next_resync_ms - now_ms : 0;

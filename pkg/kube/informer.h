@@ -1,20 +1,30 @@
 /* informer.h -- list+watch of one resource into a store of typed objects. EDGE.
  *
  * client-go's reflector, on our client's loop (no threads):
- *   1. LIST, paginated (limit/continue), into a fresh store; a 410 on a
- *      continue page starts the list again from scratch;
+ *   1. LIST, paginated (limit/continue), into a fresh store. The first
+ *      list asks for resourceVersion=0 (served from the watch cache, which
+ *      may ignore the limit and answer whole); a list after a 410 asks for
+ *      no resourceVersion (a consistent read); any other relist for the
+ *      last resourceVersion seen. Continue pages carry no resourceVersion.
+ *      A 410 on a continue page is followed, after a backoff, by one
+ *      unpaged LIST (no limit), as client-go's pager does;
  *   2. the store is replaced: add/update/delete callbacks for what changed
  *      against what was held; `synced` becomes true;
  *   3. WATCH from the list's resourceVersion with allowWatchBookmarks=true
  *      and a timeoutSeconds drawn from [5, 10) minutes; each event updates
  *      the store and fires its callback; a BOOKMARK only moves the
- *      resourceVersion;
- *   4. when the server ends the watch, it is resumed at once from the last
- *      resourceVersion; a dropped connection or a failed request resumes it
+ *      resourceVersion. An ADDED/MODIFIED object that does not decode is
+ *      removed from the store (on_delete, so no stale data stays) and the
+ *      error, naming namespace/name, goes to the stats;
+ *   4. when the server ends a watch that brought events, it is resumed at
+ *      once from the last resourceVersion; one that ended with no events
+ *      within 1 s (as judged by ebb_informer_tick()) is an error, resumed
  *      after a backoff (pkg/kube/backoff.h, growing with each failure in a
- *      row); a 410 Gone/Expired (HTTP or an ERROR event) relists; a
- *      malformed or oversized frame is an error on that watch, then a
- *      relist (after a backoff);
+ *      row), as are a dropped connection, a failed request and an ERROR
+ *      event other than 410 (no relist: the store is still right); a 410
+ *      Gone/Expired (HTTP or an ERROR event) relists; a malformed or
+ *      oversized frame is an error on that watch, then a relist (after a
+ *      backoff);
  *   5. every resync period the callbacks fire again (update with old ==
  *      new) for every stored object, from the store, with no API call.
  * Callbacks run inside ebb_kube_client_poll() or ebb_informer_tick(); they

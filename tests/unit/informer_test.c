@@ -23,6 +23,7 @@
 
 #define FIX "tests/fixtures/kube-api/"
 #define MAX_LOG 64
+#define MAX_REQS 32
 
 static int64_t now_ms(void)
 {
@@ -42,6 +43,8 @@ struct env {
     char log[MAX_LOG][160]; /* "ADD demo/web 2", "UPDATE ...", "DELETE ..." */
     int n_log;
     int resync_updates;
+    int64_t at[MAX_REQS]; /* when the loop first saw request i arrive */
+    size_t seen;
 };
 
 static void record(struct env *e, const char *what, const char *key, const void *obj)
@@ -70,8 +73,8 @@ static void on_delete(void *ctx, const char *key, const void *obj)
     record(ctx, "DELETE", key, obj);
 }
 
-static void env_start(struct env *e, const char *label_selector, const char *field_selector,
-                      int64_t resync_ms)
+static void env_start_backoff(struct env *e, const char *label_selector, const char *field_selector,
+                              int64_t resync_ms, int64_t backoff_ms)
 {
     memset(e, 0, sizeof(*e));
     assert_int_equal(ebb_replay_start(NULL, &e->srv), EBB_OK);
@@ -96,11 +99,17 @@ static void env_start(struct env *e, const char *label_selector, const char *fie
     ops.resync_ms = resync_ms;
     ops.page_limit = 2;
     ops.watch_timeout_s = 9;
-    ops.backoff_base_ms = 20;
-    ops.backoff_cap_ms = 100;
+    ops.backoff_base_ms = backoff_ms;
+    ops.backoff_cap_ms = 5 * backoff_ms;
     ops.seed = 7;
     struct ebb_informer_handlers h = {on_add, on_update, on_delete, e};
     assert_int_equal(ebb_informer_new(e->c, &ops, &h, &e->inf), EBB_OK);
+}
+
+static void env_start(struct env *e, const char *label_selector, const char *field_selector,
+                      int64_t resync_ms)
+{
+    env_start_backoff(e, label_selector, field_selector, resync_ms, 20);
 }
 
 static void env_stop(struct env *e)
@@ -158,18 +167,43 @@ static void push_watch_line(struct env *e, const char *line)
     ebb_strbuf_release(&wire);
 }
 
+/* An empty watch: 200, then the end of the stream. */
+static void push_empty_watch(struct env *e, int delay_ms)
+{
+    static const char wire[] = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                               "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n";
+    struct ebb_replay_step st = EBB_REPLAY_STEP_INIT;
+    st.response = wire;
+    st.len = sizeof(wire) - 1;
+    st.delay_ms = delay_ms;
+    assert_int_equal(ebb_replay_push(e->srv, &st), EBB_OK);
+}
+
 /* Runs the loop until the server has seen n requests (and a little more
- * for the last answer to land), or fails after 10 s. */
+ * for the last answer to land), or fails after 10 s. Notes in e->at when
+ * each request was first seen. */
 static void run_until_requests(struct env *e, size_t n)
 {
     int64_t t0 = now_ms();
-    while (ebb_replay_requests(e->srv, NULL, 0) < n) {
+    size_t k;
+    while ((k = ebb_replay_requests(e->srv, NULL, 0)) < n) {
+        for (int64_t t = now_ms(); e->seen < k && e->seen < MAX_REQS; e->seen++)
+            e->at[e->seen] = t;
         if (now_ms() - t0 > 10000)
-            fail_msg("only %zu of %zu requests after 10 s", ebb_replay_requests(e->srv, NULL, 0),
-                     n);
+            fail_msg("only %zu of %zu requests after 10 s", k, n);
         assert_int_equal(ebb_kube_client_poll(e->c, 5), EBB_OK);
         ebb_informer_tick(e->inf, now_ms());
     }
+    for (int64_t t = now_ms(); e->seen < k && e->seen < MAX_REQS; e->seen++)
+        e->at[e->seen] = t;
+}
+
+/* Request i came at least min_ms after request i - 1. */
+static void assert_gap_at_least(struct env *e, size_t i, int64_t min_ms)
+{
+    if (e->at[i] - e->at[i - 1] < min_ms)
+        fail_msg("request %zu came %lld ms after the one before, want >= %lld", i,
+                 (long long)(e->at[i] - e->at[i - 1]), (long long)min_ms);
 }
 
 /* The targets of the requests seen, in order. */
@@ -234,6 +268,10 @@ static void test_list_watch_resume_bookmark(void **state)
         }
     }
     assert_null(strstr(reqs[0].target, "continue="));
+    /* The first LIST asks the watch cache (resourceVersion=0); a continue
+     * page must not carry a resourceVersion. */
+    assert_non_null(strstr(reqs[0].target, "deployments?resourceVersion=0&labelSelector="));
+    assert_null(strstr(reqs[1].target, "resourceVersion="));
     static const char *const want[] = {
         "ADD demo/alpha 0",      "ADD demo/beta 0",       "ADD demo/gamma 0",
         "ADD demo/web 2",        "ADD demo/watched 1",    "UPDATE demo/watched 1",
@@ -297,10 +335,19 @@ static void test_gone_relists(void **state)
             fail_msg("request %zu is %s", i, reqs[i].target);
         if (!want_watch[i])
             assert_null(strstr(reqs[i].target, "continue="));
+        /* The first list reads the watch cache, a list after a 410 is a
+         * consistent read (no resourceVersion); the limit is ignored by
+         * the cache (52 comes back whole). */
+        if (!want_watch[i] && i == 0)
+            assert_non_null(strstr(reqs[i].target, "resourceVersion=0&limit=2"));
+        else if (!want_watch[i])
+            assert_null(strstr(reqs[i].target, "resourceVersion="));
     }
+    assert_non_null(strstr(reqs[1].target, "resourceVersion=315"));
     const struct ebb_informer_stats *st = ebb_informer_stats(e.inf);
     assert_int_equal(st->gone, 3);
     assert_int_equal(st->relists, 3);
+    assert_int_equal(st->lists, 4);
     if (strstr(st->last_error, "410") == NULL)
         fail_msg("last error: %s", st->last_error);
     /* 4 ADDs, then the relist to web only: 1 UPDATE + 3 DELETEs, an UPDATE
@@ -318,28 +365,42 @@ static void test_gone_relists(void **state)
     env_stop(&e);
 }
 
-/* 50 then 57 (410 Expired on the continue page): the list starts again
- * without a continue token. */
-static void test_expired_continue_lists_from_scratch(void **state)
+/* 58: a 410 on the first page: after a backoff the list is a consistent
+ * read (no resourceVersion), still paged. 50 then 57 (410 Expired on the
+ * continue page): after a backoff, one LIST without limit or continue (as
+ * client-go's pager falls back to), which 52 answers whole. */
+static void test_expired_continue_lists_unpaged(void **state)
 {
     (void)state;
     struct env e;
-    env_start(&e, NULL, NULL, 0);
+    env_start_backoff(&e, NULL, NULL, 0, 150);
+    push_fixture(&e, FIX "58-list-rv-exact-compacted-410.txt", -1);
     push_fixture(&e, FIX "50-list-limit-page1.txt", -1);
     push_fixture(&e, FIX "57-list-continue-expired-410.txt", -1);
     push_fixture(&e, FIX "52-list-rv0-limit-ignored.txt", -1);
     push_end(&e);
     assert_int_equal(ebb_informer_start(e.inf, now_ms()), EBB_OK);
-    run_until_requests(&e, 4);
-    struct ebb_replay_request reqs[4];
-    targets(&e, reqs, 4);
-    assert_null(strstr(reqs[0].target, "continue="));
-    assert_non_null(strstr(reqs[1].target, "continue="));
-    assert_null(strstr(reqs[2].target, "continue="));
-    assert_true(is_watch(&reqs[3]));
+    run_until_requests(&e, 5);
+    struct ebb_replay_request reqs[5];
+    targets(&e, reqs, 5);
+    assert_string_equal(reqs[0].target,
+                        "/apis/apps/v1/namespaces/demo/deployments?resourceVersion=0&limit=2");
+    assert_string_equal(reqs[1].target, "/apis/apps/v1/namespaces/demo/deployments?limit=2");
+    assert_non_null(strstr(reqs[2].target, "limit=2&continue="));
+    assert_null(strstr(reqs[2].target, "resourceVersion="));
+    assert_string_equal(reqs[3].target, "/apis/apps/v1/namespaces/demo/deployments");
+    assert_true(is_watch(&reqs[4]));
+    assert_non_null(strstr(reqs[4].target, "resourceVersion=315"));
+    /* Each 410 waited a backoff (150 ms, then 300 ms, -20% jitter). */
+    assert_gap_at_least(&e, 1, 110);
+    assert_gap_at_least(&e, 3, 230);
     assert_true(ebb_informer_synced(e.inf));
-    assert_int_equal(e.n_log, 4); /* the half-read first list fired nothing */
+    assert_int_equal(e.n_log, 4); /* the half-read list fired nothing */
     assert_int_equal(ebb_cache_count(ebb_informer_store(e.inf)), 4);
+    const struct ebb_informer_stats *st = ebb_informer_stats(e.inf);
+    assert_int_equal(st->gone, 2);
+    assert_int_equal(st->relists, 2);
+    assert_int_equal(st->lists, 4);
     env_stop(&e);
 }
 
@@ -406,11 +467,117 @@ static void test_oversized_frame_relists(void **state)
     run_until_requests(&e, 4);
     struct ebb_replay_request reqs[4];
     targets(&e, reqs, 4);
-    assert_string_equal(reqs[0].target, "/apis/apps/v1/deployments?limit=500");
+    assert_string_equal(reqs[0].target, "/apis/apps/v1/deployments?resourceVersion=0&limit=500");
     assert_true(is_watch(&reqs[1]));
     assert_non_null(strstr(reqs[1].target, "timeoutSeconds="));
     assert_false(is_watch(&reqs[2]));
+    /* Not a 410: the relist asks for the last resourceVersion seen. */
+    assert_string_equal(reqs[2].target, "/apis/apps/v1/deployments?resourceVersion=315&limit=500");
     assert_non_null(strstr(ebb_informer_stats(e.inf)->last_error, "over the limit"));
+    env_stop(&e);
+}
+
+/* A watch that ends with no events within 1 s is an error: the next one
+ * waits a backoff (150 ms, then 300 ms), never a hot loop. One that lasted
+ * over 1 s before ending empty is resumed at once, with no error. */
+static void test_short_empty_watch_backs_off(void **state)
+{
+    (void)state;
+    struct env e;
+    env_start_backoff(&e, NULL, NULL, 0, 150);
+    push_fixture(&e, FIX "52-list-rv0-limit-ignored.txt", -1);
+    push_empty_watch(&e, 0);
+    push_empty_watch(&e, 0);
+    push_empty_watch(&e, 1100);
+    push_end(&e);
+    assert_int_equal(ebb_informer_start(e.inf, now_ms()), EBB_OK);
+    run_until_requests(&e, 4);
+    const struct ebb_informer_stats *st = ebb_informer_stats(e.inf);
+    assert_int_equal(st->failures, 2);
+    assert_non_null(strstr(st->last_error, "ended within 1 s with no events"));
+    run_until_requests(&e, 5);
+    struct ebb_replay_request reqs[5];
+    targets(&e, reqs, 5);
+    for (size_t i = 1; i < 5; i++) {
+        assert_true(is_watch(&reqs[i]));
+        assert_non_null(strstr(reqs[i].target, "resourceVersion=315"));
+    }
+    assert_gap_at_least(&e, 2, 110);
+    assert_gap_at_least(&e, 3, 230);
+    assert_int_equal(st->failures, 2); /* the long empty watch was no error */
+    assert_true(e.at[4] - e.at[3] < 1100 + 200);
+    assert_int_equal(st->watches, 4);
+    assert_int_equal(st->lists, 1);
+    env_stop(&e);
+}
+
+/* An ERROR event that is not a 410: the store is still right, so after a
+ * backoff the watch resumes from the last resourceVersion, with no LIST. */
+static void test_watch_error_event_resumes(void **state)
+{
+    (void)state;
+    struct env e;
+    env_start_backoff(&e, NULL, NULL, 0, 150);
+    push_fixture(&e, FIX "52-list-rv0-limit-ignored.txt", -1);
+    push_watch_line(&e, "{\"type\":\"MODIFIED\",\"object\":{\"kind\":\"Deployment\",\"metadata\":"
+                        "{\"name\":\"web\",\"namespace\":\"demo\",\"resourceVersion\":\"400\"},"
+                        "\"spec\":{\"replicas\":5}}}\n"
+                        "{\"type\":\"ERROR\",\"object\":{\"kind\":\"Status\",\"apiVersion\":\"v1\","
+                        "\"metadata\":{},\"status\":\"Failure\",\"message\":\"etcd is slow\","
+                        "\"reason\":\"InternalError\",\"code\":500}}");
+    push_end(&e);
+    assert_int_equal(ebb_informer_start(e.inf, now_ms()), EBB_OK);
+    run_until_requests(&e, 3);
+    struct ebb_replay_request reqs[3];
+    targets(&e, reqs, 3);
+    assert_true(is_watch(&reqs[1]));
+    assert_true(is_watch(&reqs[2]));
+    assert_non_null(strstr(reqs[2].target, "resourceVersion=400"));
+    assert_gap_at_least(&e, 2, 110);
+    const struct ebb_informer_stats *st = ebb_informer_stats(e.inf);
+    assert_int_equal(st->lists, 1);
+    assert_int_equal(st->relists, 0);
+    assert_int_equal(st->gone, 0);
+    assert_int_equal(st->failures, 1);
+    assert_non_null(strstr(st->last_error, "etcd is slow"));
+    assert_string_equal(e.log[e.n_log - 1], "UPDATE demo/web 5");
+    assert_int_equal(ebb_cache_count(ebb_informer_store(e.inf)), 4);
+    env_stop(&e);
+}
+
+/* An ADDED or MODIFIED object that does not decode: what was stored for
+ * it is dropped with a DELETE callback (the controller must not act on
+ * stale data), and the error names the object. The watch goes on. */
+static void test_undecodable_object_is_dropped(void **state)
+{
+    (void)state;
+    struct env e;
+    env_start(&e, NULL, NULL, 0);
+    push_fixture(&e, FIX "52-list-rv0-limit-ignored.txt", -1);
+    push_watch_line(&e, "{\"type\":\"ADDED\",\"object\":{\"kind\":\"Deployment\",\"metadata\":"
+                        "{\"name\":\"new\",\"namespace\":\"demo\",\"resourceVersion\":\"401\"},"
+                        "\"spec\":{\"replicas\":-1}}}\n"
+                        "{\"type\":\"MODIFIED\",\"object\":{\"kind\":\"Deployment\",\"metadata\":"
+                        "{\"name\":\"web\",\"namespace\":\"demo\",\"resourceVersion\":\"402\"},"
+                        "\"spec\":{\"replicas\":\"two\"}}}");
+    push_end(&e);
+    assert_int_equal(ebb_informer_start(e.inf, now_ms()), EBB_OK);
+    run_until_requests(&e, 3);
+    struct ebb_replay_request reqs[3];
+    targets(&e, reqs, 3);
+    assert_true(is_watch(&reqs[2])); /* resumed at once, past the bad objects */
+    assert_non_null(strstr(reqs[2].target, "resourceVersion=402"));
+    assert_int_equal(e.n_log, 5); /* 4 ADDs from the list, no ADD of demo/new */
+    assert_string_equal(e.log[4], "DELETE demo/web 2");
+    const struct ebb_cache *store = ebb_informer_store(e.inf);
+    assert_int_equal(ebb_cache_count(store), 3);
+    assert_null(ebb_cache_get(store, "demo/web", NULL));
+    assert_null(ebb_cache_get(store, "demo/new", NULL));
+    const struct ebb_informer_stats *st = ebb_informer_stats(e.inf);
+    assert_int_equal(st->failures, 2);
+    assert_int_equal(st->lists, 1);
+    if (strstr(st->last_error, "MODIFIED demo/web: cannot be decoded: spec.replicas") == NULL)
+        fail_msg("last error: %s", st->last_error);
     env_stop(&e);
 }
 
@@ -429,7 +596,12 @@ static void test_resync(void **state)
     while (!ebb_informer_synced(e.inf) && now_ms() - t0 < 10000)
         assert_int_equal(ebb_kube_client_poll(e.c, 5), EBB_OK);
     assert_true(ebb_informer_synced(e.inf));
+    /* Let the watch sent on sync reach the server (it answers 300 ms
+     * later), so the count below cannot race with it. */
+    while (ebb_replay_requests(e.srv, NULL, 0) < 2 && now_ms() - t0 < 10000)
+        assert_int_equal(ebb_kube_client_poll(e.c, 5), EBB_OK);
     size_t before = ebb_replay_requests(e.srv, NULL, 0);
+    assert_int_equal(before, 2);
     ebb_informer_tick(e.inf, t + 999);
     assert_int_equal(e.resync_updates, 0);
     assert_true(ebb_informer_next_in(e.inf, t + 999) <= 1);
@@ -449,9 +621,12 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_list_watch_resume_bookmark),
         cmocka_unit_test(test_gone_relists),
-        cmocka_unit_test(test_expired_continue_lists_from_scratch),
+        cmocka_unit_test(test_expired_continue_lists_unpaged),
         cmocka_unit_test(test_dropped_and_malformed_watches),
         cmocka_unit_test(test_oversized_frame_relists),
+        cmocka_unit_test(test_short_empty_watch_backs_off),
+        cmocka_unit_test(test_watch_error_event_resumes),
+        cmocka_unit_test(test_undecodable_object_is_dropped),
         cmocka_unit_test(test_resync),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
