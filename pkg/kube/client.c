@@ -64,6 +64,7 @@ void ebb_kube_client_opts_default(struct ebb_kube_client_opts *o /* OUT */)
     o->backoff_base_ms = 100;
     o->user_agent = NULL;
     o->seed = 0;
+    o->max_body_bytes = EBB__KUBE_DEFAULT_MAX_BODY;
 }
 
 static int64_t mono_ms(void)
@@ -100,6 +101,8 @@ enum ebb_rc ebb_kube_client_new(const struct ebb_kube_config *cfg,
         ebb_kube_client_opts_default(&c->opts);
     if (c->opts.max_retries < 0)
         c->opts.max_retries = 0;
+    if (c->opts.max_body_bytes == 0)
+        c->opts.max_body_bytes = EBB__KUBE_DEFAULT_MAX_BODY;
     c->next_id = 1;
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
         rc = EBB_ERR_IO;
@@ -310,6 +313,7 @@ static void complete(struct ebb__kube_req *r, const struct ebb_kube_response *re
 {
     struct ebb_kube_client *c = r->c;
     req_kill(c, r);
+    c->completions++;
     if (r->on_done)
         r->on_done(r->ctx, resp);
 }
@@ -349,12 +353,16 @@ static void finish_attempt(struct ebb_kube_client *c, struct ebb__kube_req *r, i
         ebb__kube_attempt_error(c, r, cc, &e);
     }
     if (e.http_status == 401 && !r->reauthed && ebb__kube_auth_refreshable(&c->auth)) {
-        /* Once: fetch the credentials again (token file, exec plugin) and
-         * try again if they changed. */
+        /* Once: try again with other credentials. When they changed since
+         * this attempt went out (another request's 401 refreshed them), use
+         * those; only a request that used the current ones forces a refresh
+         * (token file re-read, exec plugin re-run), so many 401s at once
+         * mean one plugin run. */
         char aerr[512];
         r->reauthed = true;
-        if (ebb__kube_auth_refresh(&c->auth, true, aerr, sizeof(aerr)) == EBB_OK &&
-            ebb__kube_auth_serial(&c->auth) != r->creds_serial) {
+        if (ebb__kube_auth_serial(&c->auth) != r->creds_serial ||
+            (ebb__kube_auth_refresh(&c->auth, true, aerr, sizeof(aerr)) == EBB_OK &&
+             ebb__kube_auth_serial(&c->auth) != r->creds_serial)) {
             ebb__kube_attempt_drop(c, r);
             r->state = EBB__KUBE_REQ_BACKOFF;
             r->due_ms = now;
@@ -470,6 +478,7 @@ enum ebb_rc ebb_kube_client_poll(struct ebb_kube_client *c, int timeout_ms)
         return EBB_ERR_INVALID;
     c->in_poll = true;
     int64_t now = mono_ms();
+    uint64_t completions = c->completions;
     start_due(c, now);
     CURLMcode mc = curl_multi_perform(c->multi, &running);
     collect_done(c);
@@ -477,7 +486,9 @@ enum ebb_rc ebb_kube_client_poll(struct ebb_kube_client *c, int timeout_ms)
     int64_t due = next_due_in(c, now);
     if (due >= 0 && due < wait)
         wait = due;
-    bool any_done = false;
+    /* A request that failed before going out (no credentials) has had its
+     * callback: return without waiting, as for one curl finished. */
+    bool any_done = c->completions != completions;
     for (struct ebb__kube_req *r = c->head; r && !any_done; r = r->next)
         any_done = r->state == EBB__KUBE_REQ_DONE && !r->dead;
     if (mc == CURLM_OK && wait > 0 && !any_done)
@@ -507,7 +518,9 @@ enum ebb_rc ebb_kube_client_poll(struct ebb_kube_client *c, int timeout_ms)
 
 struct do_state {
     bool done;
+    bool too_big; /* a stream passed max_body_bytes: stopped */
     int http_status;
+    size_t cap;
     struct ebb_strbuf *body;
     struct ebb_kube_error *err;
 };
@@ -515,8 +528,13 @@ struct do_state {
 static int do_data(void *ctx, const char *data, size_t len)
 {
     struct do_state *s = ctx;
-    if (s->body)
-        ebb_strbuf_add(s->body, data, len);
+    if (s->body == NULL)
+        return 0;
+    if (len > s->cap - s->body->len) {
+        s->too_big = true;
+        return 1;
+    }
+    ebb_strbuf_add(s->body, data, len);
     return 0;
 }
 
@@ -537,7 +555,7 @@ enum ebb_rc ebb_kube_do(struct ebb_kube_client *c, const struct ebb_kube_request
 {
     enum ebb_rc rc;
     struct ebb_kube_error local;
-    struct do_state s = {false, 0, body_out, err ? err : &local};
+    struct do_state s = {false, false, 0, 0, body_out, err ? err : &local};
     uint64_t id = 0;
     s.err->http_status = 0;
     s.err->reason = EBB_KUBE_REASON_UNKNOWN;
@@ -549,18 +567,44 @@ enum ebb_rc ebb_kube_do(struct ebb_kube_client *c, const struct ebb_kube_request
         *http_status = 0;
     if (body_out)
         ebb_strbuf_reset(body_out);
-    if (c == NULL || c->in_poll)
+    if (c == NULL) {
+        snprintf(s.err->message, sizeof(s.err->message), "ebb_kube_do: no client");
         return EBB_ERR_INVALID;
+    }
+    if (c->in_poll) {
+        snprintf(s.err->message, sizeof(s.err->message),
+                 "ebb_kube_do cannot block inside a client callback; use ebb_kube_submit");
+        return EBB_ERR_INVALID;
+    }
+    s.cap = c->opts.max_body_bytes;
     rc = ebb_kube_submit(c, r, do_data, do_done, &s, &id);
-    if (rc)
+    if (rc) {
+        snprintf(s.err->message, sizeof(s.err->message), "%s",
+                 rc == EBB_ERR_NOMEM
+                     ? "ebb_kube_do: out of memory"
+                     : "ebb_kube_do: invalid request: want a path starting with '/' without "
+                       "spaces or line breaks, and a body when body_len > 0");
         return rc;
-    while (!s.done) {
+    }
+    while (!s.done && !s.too_big) {
         rc = ebb_kube_client_poll(c, 1000);
         if (rc && !s.done) {
             ebb_kube_cancel(c, id);
             ebb_kube_error_transport("libcurl: the multi handle failed", s.err);
             return rc;
         }
+    }
+    if (s.too_big) {
+        char why[256];
+        ebb_kube_cancel(c, id);
+        snprintf(why, sizeof(why),
+                 "%s %.80s: the stream passed the %zu-byte limit of max_body_bytes; watch it with "
+                 "ebb_kube_submit instead",
+                 ebb__kube_method_name(r->method), r->path, s.cap);
+        ebb_kube_error_transport(why, s.err);
+        if (body_out)
+            ebb_strbuf_reset(body_out);
+        return EBB_ERR_IO;
     }
     if (http_status)
         *http_status = s.http_status;

@@ -39,6 +39,10 @@ struct ebb_kube_client_opts {
     int64_t backoff_base_ms;    /* default 100ms, doubled per retry, capped at 30s, +-20% jitter */
     const char *user_agent;     /* default "ebb/<version> (<os>/<arch>)" */
     uint64_t seed;              /* jitter seed; 0 = from the clock */
+    /* Added after the contract. The largest whole (non-stream) response
+     * body kept; a longer one fails the request. 0 = the default, 64 MiB.
+     * The body of an error response is kept up to 64 KiB, the rest dropped. */
+    size_t max_body_bytes;
 };
 
 void ebb_kube_client_opts_default(struct ebb_kube_client_opts *o /* OUT */);

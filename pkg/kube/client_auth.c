@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "../base/strbuf.h"
 
@@ -281,6 +282,50 @@ static int64_t wall_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Whether the credentials come from the exec plugin (client-go runs it only
+ * when the user has nothing else). */
+static bool exec_used(const struct ebb_kube_config *c)
+{
+    return c->has_exec && !c->token && !c->token_file && !c->client_cert_data &&
+           !c->client_cert_file && !c->username && !c->password;
+}
+
+/* Fetches the credentials, running the exec plugin only when no failure of
+ * it is still in its backoff. */
+static enum ebb_rc creds_get(struct ebb__kube_auth *a, bool force, char *err, size_t errsz)
+{
+    int64_t wall = wall_ms(), mono = mono_ms();
+    const struct ebb_kube_creds *cr = &a->creds;
+    bool plugin = exec_used(&a->cfg);
+    bool would_run =
+        plugin && (force || !cr->exec_cached || (cr->expiry_ms != 0 && wall >= cr->expiry_ms));
+    if (would_run && a->exec_failures > 0 && mono < a->exec_retry_ms) {
+        if (errsz)
+            snprintf(err, errsz, "%s", a->exec_err);
+        return a->exec_rc;
+    }
+    enum ebb_rc rc = ebb_kube_creds_get(&a->creds, &a->cfg, wall, force, err, errsz);
+    if (!would_run || rc == EBB_ERR_NOMEM)
+        return rc;
+    if (rc == EBB_OK) {
+        a->exec_failures = 0;
+        return rc;
+    }
+    a->exec_rc = rc;
+    snprintf(a->exec_err, sizeof(a->exec_err), "%s", errsz ? err : "exec plugin failed");
+    a->exec_retry_ms = mono + ebb_backoff_delay(&a->exec_bo, a->exec_failures);
+    if (a->exec_failures < 30)
+        a->exec_failures++;
+    return rc;
+}
+
 /* Rebuilds the Authorization line when the token changed. A line break in
  * a token would split the HTTP header, so such a token is refused. */
 static enum ebb_rc update_bearer(struct ebb__kube_auth *a, char *err, size_t errsz)
@@ -343,9 +388,11 @@ enum ebb_rc ebb__kube_auth_init(struct ebb__kube_auth *a, const struct ebb_kube_
         if (rc)
             goto out;
     }
-    rc = ebb_kube_creds_get(&a->creds, &a->cfg, wall_ms(), false, err, errsz);
+    ebb_backoff_init(&a->exec_bo, EBB__KUBE_EXEC_BACKOFF_BASE_MS, EBB__KUBE_EXEC_BACKOFF_CAP_MS,
+                     0.2, (uint64_t)wall_ms() ^ ((uint64_t)getpid() << 40));
+    rc = creds_get(a, false, err, errsz);
     if (rc && a->cfg.has_exec && rc != EBB_ERR_NOMEM)
-        rc = EBB_OK; /* the plugin is run again for the first request */
+        rc = EBB_OK; /* the plugin is run again after its backoff */
     if (rc)
         goto out;
     rc = update_bearer(a, err, errsz);
@@ -370,17 +417,14 @@ void ebb__kube_auth_release(struct ebb__kube_auth *a)
 
 enum ebb_rc ebb__kube_auth_refresh(struct ebb__kube_auth *a, bool force, char *err, size_t errsz)
 {
-    enum ebb_rc rc = ebb_kube_creds_get(&a->creds, &a->cfg, wall_ms(), force, err, errsz);
+    enum ebb_rc rc = creds_get(a, force, err, errsz);
     enum ebb_rc brc = update_bearer(a, rc ? NULL : err, rc ? 0 : errsz);
     return rc ? rc : brc;
 }
 
 bool ebb__kube_auth_missing(const struct ebb__kube_auth *a)
 {
-    const struct ebb_kube_config *c = &a->cfg;
-    bool exec_used = c->has_exec && !c->token && !c->token_file && !c->client_cert_data &&
-                     !c->client_cert_file && !c->username && !c->password;
-    return exec_used && a->creds.token == NULL && a->creds.client_cert_pem == NULL;
+    return exec_used(&a->cfg) && a->creds.token == NULL && a->creds.client_cert_pem == NULL;
 }
 
 uint64_t ebb__kube_auth_serial(const struct ebb__kube_auth *a)
@@ -390,10 +434,7 @@ uint64_t ebb__kube_auth_serial(const struct ebb__kube_auth *a)
 
 bool ebb__kube_auth_refreshable(const struct ebb__kube_auth *a)
 {
-    const struct ebb_kube_config *c = &a->cfg;
-    bool exec_used = c->has_exec && !c->token && !c->token_file && !c->client_cert_data &&
-                     !c->client_cert_file && !c->username && !c->password;
-    return c->token_file != NULL || exec_used;
+    return a->cfg.token_file != NULL || exec_used(&a->cfg);
 }
 
 const char *ebb__kube_auth_header(const struct ebb__kube_auth *a)

@@ -17,26 +17,43 @@
 #include <stdint.h>
 
 #include "../base/rc.h"
+#include "backoff.h"
 #include "exec_cred.h"
 #include "kubeconfig.h"
+
+/* First and longest wait before an exec plugin that failed is run again. */
+#define EBB__KUBE_EXEC_BACKOFF_BASE_MS 1000
+#define EBB__KUBE_EXEC_BACKOFF_CAP_MS 60000
 
 struct ebb__kube_auth {
     struct ebb_kube_config cfg; /* deep copy */
     struct ebb_kube_creds creds;
     char *bearer; /* "Authorization: Bearer <creds.token>", or NULL */
     uint64_t bearer_serial;
+    /* A failed exec plugin run is remembered: until exec_retry_ms
+     * (monotonic) the plugin is not run again and a refresh that would run
+     * it fails with exec_err at once. */
+    struct ebb_backoff exec_bo;
+    int exec_failures; /* in a row */
+    int64_t exec_retry_ms;
+    enum ebb_rc exec_rc;
+    char exec_err[768];
 };
 
 /* Copies cfg, fetches the credentials once and checks the TLS material: the
  * CA parses as PEM certificates, a client certificate comes with its key and
- * they match. A failing exec plugin is not an error here (the first request
- * runs it again); anything else is, with err naming the field. */
+ * they match. A failing exec plugin is not an error here (it is run again
+ * after the backoff; requests fail with its error meanwhile); anything else
+ * is, with err naming the field. */
 enum ebb_rc ebb__kube_auth_init(struct ebb__kube_auth *a, const struct ebb_kube_config *cfg,
                                 char *err, size_t errsz);
 void ebb__kube_auth_release(struct ebb__kube_auth *a);
 
 /* Brings the credentials up to date (force: re-read the token file, re-run
- * the exec plugin). On failure the last good credentials stay; err says why. */
+ * the exec plugin). On failure the last good credentials stay; err says why.
+ * After an exec plugin failed, it is not run again before a backoff
+ * (1 s doubling to 60 s, +-20%): a refresh that would run it meanwhile
+ * returns the last failure without running anything. */
 enum ebb_rc ebb__kube_auth_refresh(struct ebb__kube_auth *a, bool force, char *err, size_t errsz);
 /* True when a request cannot go out: the credentials come from an exec
  * plugin that has not given any yet. */

@@ -17,10 +17,9 @@
 #define EBB_VERSION "0.0.0"
 #endif
 
-#define MAX_BODY ((size_t)1 << 30) /* a whole (non-stream) response body */
-#define WATCH_GRACE_S 30           /* a watch may run this much past its timeoutSeconds */
-#define WATCH_DEFAULT_IDLE_S 1800  /* apiserver's longest watch without timeoutSeconds */
-#define KEEPALIVE_IDLE_S 30L       /* TCP keep-alive, as Go's net.Dialer */
+#define WATCH_GRACE_S 30          /* a watch may run this much past its timeoutSeconds */
+#define WATCH_DEFAULT_IDLE_S 1800 /* apiserver's longest watch without timeoutSeconds */
+#define KEEPALIVE_IDLE_S 30L      /* TCP keep-alive, as Go's net.Dialer */
 #define KEEPALIVE_INTERVAL_S 15L
 
 static const char *const method_names[] = {
@@ -188,7 +187,17 @@ static size_t on_write(char *p, size_t size, size_t n, void *ud)
         }
         /* A failed watch: the body is a Status for on_done. */
     }
-    if (len > MAX_BODY - r->resp.len) {
+    long code = 0;
+    curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &code);
+    if (code < 200 || code >= 300) {
+        /* An error's body: a Status is small; keep its start, read and drop
+         * the rest (the typed error parses what it has). */
+        size_t keep =
+            r->resp.len < EBB__KUBE_MAX_ERROR_BODY ? EBB__KUBE_MAX_ERROR_BODY - r->resp.len : 0;
+        ebb_strbuf_add(&r->resp, p, len < keep ? len : keep);
+        return ebb_strbuf_rc(&r->resp) ? 0 : len;
+    }
+    if (len > r->c->opts.max_body_bytes - r->resp.len) {
         r->too_big = true;
         return 0;
     }
@@ -361,7 +370,12 @@ void ebb__kube_attempt_error(const struct ebb_kube_client *c, const struct ebb__
     long os_errno = 0;
     int attempts = r->retries + 1 + (r->reauthed ? 1 : 0);
     if (r->too_big) {
-        ebb_strbuf_addf(&why, "response body larger than %zu MiB", MAX_BODY >> 20);
+        size_t cap = c->opts.max_body_bytes;
+        if (cap % ((size_t)1 << 20) == 0)
+            ebb_strbuf_addf(&why, "response body over the %zu MiB limit", cap >> 20);
+        else
+            ebb_strbuf_addf(&why, "response body over the %zu-byte limit", cap);
+        ebb_strbuf_adds(&why, ": ask for less (limit=, a label selector) or raise max_body_bytes");
     } else if (cc == CURLE_WRITE_ERROR && r->resp.failed) {
         ebb_strbuf_adds(&why, "out of memory for the response body");
     } else if (cc == CURLE_PEER_FAILED_VERIFICATION) {

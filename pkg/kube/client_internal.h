@@ -20,6 +20,9 @@
 #include "client_auth.h"
 #include "ratelimit.h"
 
+#define EBB__KUBE_DEFAULT_MAX_BODY ((size_t)64 << 20) /* of a whole response body */
+#define EBB__KUBE_MAX_ERROR_BODY ((size_t)64 << 10)   /* kept of an error response's body */
+
 enum ebb__kube_req_state {
     EBB__KUBE_REQ_BACKOFF, /* due_ms: when the backoff ends */
     EBB__KUBE_REQ_TOKEN,   /* due_ms: when its rate-limit token has been earned */
@@ -75,6 +78,7 @@ struct ebb_kube_client {
     struct ebb__kube_req *head, *tail;
     uint64_t next_id;
     size_t pending;
+    uint64_t completions; /* requests completed so far: poll does not sleep after one */
     bool in_poll;
     bool global_init;
 };

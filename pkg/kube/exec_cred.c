@@ -25,7 +25,7 @@
 #define EXEC_INFO_ENV "KUBERNETES_EXEC_INFO"
 #define MAX_STDERR 4096 /* kept for the message; the rest is drained */
 #define MAX_CRED_FILE (1u << 20)
-#define MAX_SHOWN 300 /* bytes of stderr or bad output shown in a message */
+#define MAX_SHOWN 300 /* bytes of stderr shown in a message (never of stdout: the token) */
 
 extern char **environ;
 
@@ -281,7 +281,7 @@ enum ebb_rc ebb_kube_exec_credential_parse(const char *json, size_t len, const c
                                            struct ebb_kube_exec_result *out, char *err,
                                            size_t errsz)
 {
-    char snippet[MAX_SHOWN + 8];
+    size_t blank, at;
     const char *end = NULL, *s, *token, *cert, *key, *exp;
     const cJSON *status;
     cJSON *root;
@@ -292,10 +292,27 @@ enum ebb_rc ebb_kube_exec_credential_parse(const char *json, size_t len, const c
     if (root != NULL)
         for (; end < json + len && strchr(" \t\r\n", *end) && *end; end++)
             ;
-    if (root == NULL || end < json + len) {
-        shown(json, len, snippet, sizeof(snippet));
-        rc = errf(err, errsz, EBB_ERR_PARSE, "output is not an ExecCredential in JSON: \"%s\"",
-                  snippet);
+    /* Never the output itself: it may hold the token. Where, and what was wanted. */
+    for (blank = 0; blank < len && json[blank] && strchr(" \t\r\n", json[blank]); blank++)
+        ;
+    if (blank == len) {
+        rc = errf(err, errsz, EBB_ERR_PARSE,
+                  "output is empty; want an ExecCredential JSON object on stdout");
+        goto out;
+    }
+    if (root == NULL) {
+        at = end && end >= json && end <= json + len ? (size_t)(end - json) : 0;
+        rc = errf(err, errsz, EBB_ERR_PARSE,
+                  "output is not valid JSON (error at byte %zu of %zu); want an ExecCredential "
+                  "JSON object",
+                  at, len);
+        goto out;
+    }
+    if (end < json + len) {
+        rc = errf(err, errsz, EBB_ERR_PARSE,
+                  "output has more after the JSON value (at byte %zu of %zu); want one "
+                  "ExecCredential JSON object",
+                  (size_t)(end - json), len);
         goto out;
     }
     if (!cJSON_IsObject(root)) {

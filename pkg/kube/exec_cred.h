@@ -28,7 +28,12 @@
  *
  * serial changes whenever token, certificate or key changed, so the client
  * knows when to rebuild its TLS setup and drop pooled connections. The
- * exec plugin runs synchronously (client-go blocks the request as well).
+ * exec plugin runs synchronously (client-go blocks the request as well):
+ * for up to exec_timeout_ms the caller's event loop -- and so every other
+ * request of the client -- waits. Making the run non-blocking (spawn, then
+ * collect from the loop) is out of scope for now. The client limits the
+ * damage: after a failed run it does not run the plugin again before a
+ * backoff (client_auth.h), failing the requests in between with that error.
  */
 #ifndef EBB_KUBE_EXEC_CRED_H
 #define EBB_KUBE_EXEC_CRED_H

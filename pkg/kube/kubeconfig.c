@@ -220,10 +220,8 @@ static enum ebb_rc dup_data(char **dst, size_t *dst_len, const char *s, size_t l
 /* The server URL as client-go reads it (rest.DefaultServerURL): a URL with
  * a scheme, or host:port to which https:// is added when TLS is configured
  * (http:// otherwise); a path is kept as a prefix (Rancher), query and
- * fragment are dropped, and so is a trailing '/'. *had_scheme is false for
- * host:port: kubectl then sends no credentials (IsConfigTransportTLS). */
-static enum ebb_rc normalize_server(const char *server, bool tls, char **out, bool *had_scheme,
-                                    const char **why)
+ * fragment are dropped, and so is a trailing '/'. */
+static enum ebb_rc normalize_server(const char *server, bool tls, char **out, const char **why)
 {
     struct ebb_strbuf sb = EBB_STRBUF_INIT;
     const char *sep = strstr(server, "://");
@@ -231,7 +229,6 @@ static enum ebb_rc normalize_server(const char *server, bool tls, char **out, bo
     enum ebb_rc rc = EBB_OK;
 
     *out = NULL;
-    *had_scheme = sep != NULL;
     for (p = server; *p; p++) {
         if ((unsigned char)*p <= 0x20 || *p == 0x7f) {
             *why = "contains a space or a control character";
@@ -477,7 +474,7 @@ static enum ebb_rc resolve(const struct merged *m, const char *context, struct e
     const struct ebb__kc_user *u = NULL;
     size_t at;
     const char *why = NULL;
-    bool had_scheme = false, tls;
+    bool tls;
     enum ebb_rc rc;
 
     if (context == NULL) {
@@ -523,9 +520,10 @@ static enum ebb_rc resolve(const struct merged *m, const char *context, struct e
     if (u && (rc = check_user(u, err, errsz)))
         return rc;
 
-    tls = cl->ca_file || cl->ca_data || cl->insecure || cl->tls_server_name ||
-          (u && (u->cert_file || u->cert_data) && (u->key_file || u->key_data));
-    rc = normalize_server(cl->server, tls, &out->server, &had_scheme, &why);
+    /* client-go's defaultServerUrlFor: a CA, a client certificate or
+     * insecure-skip-tls-verify make a bare host:port https. */
+    tls = cl->ca_file || cl->ca_data || cl->insecure || (u && (u->cert_file || u->cert_data));
+    rc = normalize_server(cl->server, tls, &out->server, &why);
     if (rc == EBB_ERR_INVALID)
         return errf(err, errsz, rc, "%s: clusters[%zu].cluster.server: \"%s\" %s", cl->file->path,
                     cl->index, cl->server, why);
@@ -541,9 +539,10 @@ static enum ebb_rc resolve(const struct merged *m, const char *context, struct e
         return rc;
     if (u == NULL)
         return EBB_OK;
-    /* client-go reads the user's credentials only for a TLS transport; it
-     * never sends them to http:// (nor to a bare host:port). */
-    if (strncmp(out->server, "https://", 8) != 0 || !had_scheme) {
+    /* client-go sends the user's credentials only over TLS
+     * (IsConfigTransportTLS): never when the final scheme is http, be it
+     * written (http://) or chosen for a bare host:port without TLS settings. */
+    if (strncmp(out->server, "https://", 8) != 0) {
         if (u->token || u->token_file || u->cert_file || u->cert_data || u->username ||
             u->password || u->has_exec)
             ebb_strbuf_addf(warn,

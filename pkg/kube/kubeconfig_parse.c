@@ -247,7 +247,9 @@ static enum ebb_rc field(struct pctx *c, yaml_node_t *m, const char *key, const 
     return rc;
 }
 
-static enum ebb_rc scalar_string(struct pctx *c, yaml_node_t *n, const char *at, const char **out)
+/* secret: a token, password, key or env value, never shown in a message. */
+static enum ebb_rc scalar_string_x(struct pctx *c, yaml_node_t *n, const char *at, bool secret,
+                                   const char **out)
 {
     const char *s;
     size_t len;
@@ -256,6 +258,8 @@ static enum ebb_rc scalar_string(struct pctx *c, yaml_node_t *n, const char *at,
         return fail(c, EBB_ERR_PARSE, at, "want a string, not %s", kind_name(n));
     s = (const char *)n->data.scalar.value;
     len = n->data.scalar.length;
+    if (scalar_kind(n) != SK_STR && secret)
+        return fail(c, EBB_ERR_PARSE, at, "want a string, not %s; put it in quotes", kind_name(n));
     if (scalar_kind(n) != SK_STR)
         return fail(c, EBB_ERR_PARSE, at, "want a string, not %s (%.40s); put it in quotes",
                     kind_name(n), s);
@@ -265,8 +269,13 @@ static enum ebb_rc scalar_string(struct pctx *c, yaml_node_t *n, const char *at,
     return *out ? EBB_OK : EBB_ERR_NOMEM;
 }
 
-static enum ebb_rc get_string(struct pctx *c, yaml_node_t *m, const char *key, const char *path,
-                              const char **out)
+static enum ebb_rc scalar_string(struct pctx *c, yaml_node_t *n, const char *at, const char **out)
+{
+    return scalar_string_x(c, n, at, false, out);
+}
+
+static enum ebb_rc get_string_x(struct pctx *c, yaml_node_t *m, const char *key, const char *path,
+                                bool secret, const char **out)
 {
     char at[PATH_MAX_LEN];
     yaml_node_t *v;
@@ -276,10 +285,22 @@ static enum ebb_rc get_string(struct pctx *c, yaml_node_t *m, const char *key, c
     if (rc || v == NULL)
         return rc;
     sub(at, path, key);
-    rc = scalar_string(c, v, at, out);
+    rc = scalar_string_x(c, v, at, secret, out);
     if (rc == EBB_OK && (*out)[0] == '\0')
         *out = NULL; /* as Go: an empty string is an unset field */
     return rc;
+}
+
+static enum ebb_rc get_string(struct pctx *c, yaml_node_t *m, const char *key, const char *path,
+                              const char **out)
+{
+    return get_string_x(c, m, key, path, false, out);
+}
+
+static enum ebb_rc get_secret(struct pctx *c, yaml_node_t *m, const char *key, const char *path,
+                              const char **out)
+{
+    return get_string_x(c, m, key, path, true, out);
 }
 
 static enum ebb_rc get_bool(struct pctx *c, yaml_node_t *m, const char *key, const char *path,
@@ -364,13 +385,13 @@ static enum ebb_rc get_path(struct pctx *c, yaml_node_t *m, const char *key, con
 }
 
 static enum ebb_rc get_data(struct pctx *c, yaml_node_t *m, const char *key, const char *path,
-                            const char **out, size_t *out_len)
+                            bool secret, const char **out, size_t *out_len)
 {
     char at[PATH_MAX_LEN];
     const char *s;
     unsigned char *buf;
     size_t len, bad;
-    enum ebb_rc rc = get_string(c, m, key, path, &s);
+    enum ebb_rc rc = get_string_x(c, m, key, path, secret, &s);
 
     *out = NULL;
     *out_len = 0;
@@ -384,6 +405,9 @@ static enum ebb_rc get_data(struct pctx *c, yaml_node_t *m, const char *key, con
         sub(at, path, key);
         if (bad >= len)
             return fail(c, EBB_ERR_PARSE, at, "not valid base64: it ends inside a group of 4");
+        if (secret)
+            return fail(c, EBB_ERR_PARSE, at, "not valid base64: a bad character at offset %zu",
+                        bad);
         return fail(c, EBB_ERR_PARSE, at, "not valid base64: '%c' at offset %zu",
                     s[bad] >= 0x20 && s[bad] < 0x7f ? s[bad] : '?', bad);
     }
@@ -441,7 +465,8 @@ static enum ebb_rc parse_cluster(struct pctx *c, yaml_node_t *m, const char *at,
 
     if ((rc = get_string(c, m, "server", at, &cl->server)) ||
         (rc = get_path(c, m, "certificate-authority", at, &cl->ca_file)) ||
-        (rc = get_data(c, m, "certificate-authority-data", at, &cl->ca_data, &cl->ca_data_len)) ||
+        (rc = get_data(c, m, "certificate-authority-data", at, false, &cl->ca_data,
+                       &cl->ca_data_len)) ||
         (rc = get_bool(c, m, "insecure-skip-tls-verify", at, &cl->insecure)) ||
         (rc = get_string(c, m, "tls-server-name", at, &cl->tls_server_name)) ||
         (rc = get_string(c, m, "proxy-url", at, &cl->proxy_url)))
@@ -502,7 +527,7 @@ static enum ebb_rc parse_exec(struct pctx *c, yaml_node_t *m, const char *at,
             sub_index(p, at, "env", i);
             if ((rc = item_map(c, seq, i, p, &e)) ||
                 (rc = get_string(c, e, "name", p, &u->exec_env[i].name)) ||
-                (rc = get_string(c, e, "value", p, &u->exec_env[i].value)))
+                (rc = get_secret(c, e, "value", p, &u->exec_env[i].value)))
                 return rc;
             if (u->exec_env[i].name == NULL) {
                 sub(q, p, "name");
@@ -531,14 +556,15 @@ static enum ebb_rc parse_user(struct pctx *c, yaml_node_t *m, const char *at,
     yaml_node_t *ex;
     enum ebb_rc rc;
 
-    if ((rc = get_string(c, m, "token", at, &u->token)) ||
+    if ((rc = get_secret(c, m, "token", at, &u->token)) ||
         (rc = get_path(c, m, "tokenFile", at, &u->token_file)) ||
         (rc = get_path(c, m, "client-certificate", at, &u->cert_file)) ||
-        (rc = get_data(c, m, "client-certificate-data", at, &u->cert_data, &u->cert_data_len)) ||
+        (rc = get_data(c, m, "client-certificate-data", at, false, &u->cert_data,
+                       &u->cert_data_len)) ||
         (rc = get_path(c, m, "client-key", at, &u->key_file)) ||
-        (rc = get_data(c, m, "client-key-data", at, &u->key_data, &u->key_data_len)) ||
+        (rc = get_data(c, m, "client-key-data", at, true, &u->key_data, &u->key_data_len)) ||
         (rc = get_string(c, m, "username", at, &u->username)) ||
-        (rc = get_string(c, m, "password", at, &u->password)))
+        (rc = get_secret(c, m, "password", at, &u->password)))
         return rc;
     for (k = unsupported; *k; k++) {
         yaml_node_t *v;

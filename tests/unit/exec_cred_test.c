@@ -490,7 +490,7 @@ static void test_exec_failures(void **state)
         {"exec/fail.sh", NULL, V1, NULL, 0, EBB_ERR_IO,
          "exit code 3: error: not logged in; run \"cloud auth login\""},
         {"exec/garbage.sh", NULL, V1, NULL, 0, EBB_ERR_PARSE,
-         "output is not an ExecCredential in JSON: \"Welcome! <html>token=abc</html>\""},
+         "output is not valid JSON (error at byte 0 of 32); want an ExecCredential JSON object"},
         {"exec/token-v1beta1.sh", NULL, V1, NULL, 0, EBB_ERR_INVALID,
          "returned apiVersion " V1BETA1 ", but the kubeconfig asks for " V1},
         {"ebb-no-such-plugin", NULL, V1, "Install it:\n  brew install ebb-plugin\n", 0, EBB_ERR_IO,
@@ -502,7 +502,7 @@ static void test_exec_failures(void **state)
         {"/bin/sh", "head -c 2000000 /dev/zero", V1, NULL, 0, EBB_ERR_IO,
          "printed more than 1 MiB; killed it"},
         {"/bin/sh", "read x; echo \"got $x\"", V1, NULL, 0, EBB_ERR_PARSE,
-         "output is not an ExecCredential in JSON: \"got\""},
+         "output is not valid JSON (error at byte 0 of 5); want an ExecCredential JSON object"},
         {"/bin/sh", "echo '{\"apiVersion\":\"" V1 "\",\"kind\":\"ExecCredential\"}'", V1, NULL, 0,
          EBB_ERR_INVALID, "output has no status"},
     };
@@ -535,6 +535,7 @@ static void test_exec_failures(void **state)
         rc = ebb_kube_creds_get(&c, &cfg, 0, false, err, sizeof(err));
         clock_gettime(CLOCK_MONOTONIC, &t1);
         snprintf(want, sizeof(want), "exec plugin \"%s\": %s", cmd, cases[i].message);
+        assert_null(strstr(err, "token=abc")); /* what garbage.sh printed on stdout */
         if (rc != cases[i].rc || strcmp(err, want) != 0)
             fail_msg("case %zu: rc %d (want %d)\n  want \"%s\"\n  got  \"%s\"", i, rc, cases[i].rc,
                      want, err);
@@ -567,9 +568,21 @@ static void test_credential_parse(void **state)
         {"{\"apiVersion\":\"" V1 "\",\"kind\":\"ExecCredential\",\"status\":{"
          "\"clientCertificateData\":\"C\",\"clientKeyData\":\"K\",\"token\":\"\"}}",
          EBB_OK, NULL, NULL, true},
-        {"", EBB_ERR_PARSE, "output is not an ExecCredential in JSON: \"\"", NULL, false},
+        {"", EBB_ERR_PARSE, "output is empty; want an ExecCredential JSON object on stdout", NULL,
+         false},
+        {" \r\n", EBB_ERR_PARSE, "output is empty; want an ExecCredential JSON object on stdout",
+         NULL, false},
         {"{\"apiVersion\":\"" V1 "\"} x", EBB_ERR_PARSE,
-         "output is not an ExecCredential in JSON: \"{\"apiVersion\":\"" V1 "\"} x\"", NULL, false},
+         "output has more after the JSON value (at byte 49 of 50); want one ExecCredential JSON "
+         "object",
+         NULL, false},
+        /* Output that does not parse is never echoed: it may hold the token. */
+        {"{\"apiVersion\":\"" V1 "\",\"status\":{\"token\":\"s3cr3t-tok", EBB_ERR_PARSE,
+         "output is not valid JSON (error at byte 67 of 77); want an ExecCredential JSON object",
+         NULL, false},
+        {"token: s3cr3t-tok\n", EBB_ERR_PARSE,
+         "output is not valid JSON (error at byte 0 of 18); want an ExecCredential JSON object",
+         NULL, false},
         {"[]", EBB_ERR_PARSE, "output is not a JSON object", NULL, false},
         {"{\"kind\":\"ExecCredential\"}", EBB_ERR_PARSE, "output has no apiVersion; want " V1, NULL,
          false},
@@ -606,6 +619,7 @@ static void test_credential_parse(void **state)
         if (rc != cases[i].rc)
             fail_msg("case %zu: rc %d, want %d (%s)", i, rc, cases[i].rc, err);
         if (rc != EBB_OK) {
+            assert_null(strstr(err, "s3cr3t"));
             assert_string_equal(err, cases[i].message);
             assert_null(r.token);
             assert_null(r.client_cert_pem);

@@ -1192,6 +1192,277 @@ static void test_many_requests_one_connection(void **state)
     env_stop(&e);
 }
 
+/* ---- review fixes: do inside a callback, 401 storms, plugin backoff, body caps ----------- */
+
+struct nested_do {
+    struct ebb_kube_client *c;
+    enum ebb_rc rc;
+    struct ebb_kube_error err;
+    bool called;
+};
+
+static void nested_do_done(void *ctx, const struct ebb_kube_response *resp)
+{
+    struct nested_do *n = ctx;
+    (void)resp;
+    n->called = true;
+    n->rc = ebb_kube_do(n->c, &get_req, NULL, NULL, &n->err);
+}
+
+static void test_do_inside_callback_says_why(void **state)
+{
+    (void)state;
+    struct env e;
+    env_start(&e, NULL);
+    env_client(&e);
+    push_fixture(&e, FIX "12-deployment-scale-get.txt", 1);
+    struct nested_do n = {e.c, EBB_OK, {0}, false};
+    assert_int_equal(ebb_kube_submit(e.c, &get_req, NULL, nested_do_done, &n, NULL), EBB_OK);
+    poll_until_idle(e.c, 5000);
+    assert_true(n.called);
+    assert_int_equal(n.rc, EBB_ERR_INVALID);
+    assert_string_equal(n.err.message,
+                        "ebb_kube_do cannot block inside a client callback; use ebb_kube_submit");
+    assert_int_equal(n_requests(&e), 1); /* the nested one never went out */
+    /* A request submit refuses says so too. */
+    struct ebb_kube_request bad = {EBB_KUBE_GET, "no-slash", NULL, 0, NULL, false};
+    struct ebb_kube_error err;
+    assert_int_equal(ebb_kube_do(e.c, &bad, NULL, NULL, &err), EBB_ERR_INVALID);
+    assert_non_null(strstr(err.message, "invalid request"));
+    env_stop(&e);
+}
+
+/* The exec plugin of exec_script in a temporary folder. */
+struct plug {
+    char dir[32];
+    char script[64], count[64], fail[64];
+    struct ebb_kube_env_var var;
+};
+
+static void plug_setup(struct env *e, struct plug *p)
+{
+    snprintf(p->dir, sizeof(p->dir), "/tmp/ebb-kube-plug-XXXXXX");
+    assert_non_null(mkdtemp(p->dir));
+    snprintf(p->script, sizeof(p->script), "%s/plugin.sh", p->dir);
+    snprintf(p->count, sizeof(p->count), "%s/count", p->dir);
+    snprintf(p->fail, sizeof(p->fail), "%s/fail", p->dir);
+    write_file(p->script, exec_script, sizeof(exec_script) - 1);
+    assert_int_equal(chmod(p->script, 0700), 0);
+    p->var.name = "EBB_TEST_DIR";
+    p->var.value = p->dir;
+    e->cfg.token = NULL;
+    e->cfg.has_exec = true;
+    e->cfg.exec.command = p->script;
+    e->cfg.exec.api_version = "client.authentication.k8s.io/v1";
+    e->cfg.exec.env = &p->var;
+    e->cfg.exec.n_env = 1;
+}
+
+/* How many times the plugin ran. */
+static long plug_runs(const struct plug *p)
+{
+    char buf[32] = "";
+    FILE *f = fopen(p->count, "r");
+    if (f == NULL)
+        return 0;
+    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    return strtol(buf, NULL, 10);
+}
+
+static void plug_cleanup(struct plug *p)
+{
+    unlink(p->script);
+    unlink(p->count);
+    unlink(p->fail);
+    rmdir(p->dir);
+}
+
+static void test_concurrent_401s_run_the_plugin_once(void **state)
+{
+    (void)state;
+    enum { N = 10 };
+    struct env e;
+    struct plug p;
+    env_start(&e, NULL);
+    plug_setup(&e, &p);
+    env_client(&e); /* exec-token-1 */
+    assert_int_equal(plug_runs(&p), 1);
+    /* Every first attempt gets a 401, answered late enough for all of
+     * them to have been read by then; the retries get 200. */
+    struct ebb_strbuf wire = EBB_STRBUF_INIT;
+    assert_int_equal(ebb_replay_fixture(FIX "30-unauthorized-401.txt", &wire, NULL), EBB_OK);
+    struct ebb_replay_step st = EBB_REPLAY_STEP_INIT;
+    st.response = wire.buf;
+    st.len = wire.len;
+    st.delay_ms = 500;
+    st.times = N;
+    assert_int_equal(ebb_replay_push(e.srv, &st), EBB_OK);
+    push_fixture(&e, FIX "12-deployment-scale-get.txt", 1);
+    struct done_log log;
+    memset(&log, 0, sizeof(log));
+    struct tagged tags[N];
+    for (int i = 0; i < N; i++) {
+        tags[i].log = &log;
+        tags[i].tag = i;
+        assert_int_equal(ebb_kube_submit(e.c, &get_req, NULL, log_done, &tags[i], NULL), EBB_OK);
+    }
+    poll_until_idle(e.c, 10000);
+    assert_int_equal(log.calls, N);
+    for (int i = 0; i < N; i++)
+        assert_int_equal(log.status[i], 200);
+    assert_int_equal(plug_runs(&p), 2); /* one re-run for ten 401s */
+    struct ebb_replay_request seen[2 * N];
+    assert_int_equal(ebb_replay_requests(e.srv, seen, 2 * N), 2 * N);
+    for (int i = 0; i < 2 * N; i++)
+        assert_string_equal(seen[i].authorization,
+                            i < N ? "Bearer exec-token-1" : "Bearer exec-token-2");
+    ebb_strbuf_release(&wire);
+    plug_cleanup(&p);
+    env_stop(&e);
+}
+
+static void test_failed_plugin_waits_out_a_backoff(void **state)
+{
+    (void)state;
+    enum { N = 10 };
+    struct env e;
+    struct plug p;
+    env_start(&e, NULL);
+    plug_setup(&e, &p);
+    write_file(p.fail, "", 0);
+    e.opts.max_retries = 0;
+    env_client(&e); /* the plugin fails: not an error yet */
+    assert_int_equal(plug_runs(&p), 1);
+    /* Ten requests within the backoff: each fails with the plugin's error,
+     * and the plugin is not run again for them. */
+    int64_t t0 = now_ms();
+    for (int i = 0; i < N; i++) {
+        struct ebb_kube_error err;
+        assert_int_equal(ebb_kube_do(e.c, &get_req, NULL, NULL, &err), EBB_ERR_IO);
+        assert_int_equal(err.reason, EBB_KUBE_TRANSPORT);
+        if (strstr(err.message, "no credentials") == NULL ||
+            strstr(err.message, "exit code 3: boom") == NULL)
+            fail_msg("message: %s", err.message);
+    }
+    assert_int_equal(plug_runs(&p), 1);
+    assert_int_equal(n_requests(&e), 0);
+    assert_true(now_ms() - t0 < 900); /* failing at once: no poll waits for nothing */
+    /* After the backoff (1 s +-20%) the plugin runs again. */
+    unlink(p.fail);
+    usleep(1300 * 1000);
+    push_fixture(&e, FIX "12-deployment-scale-get.txt", 1);
+    assert_int_equal(ebb_kube_do(e.c, &get_req, NULL, NULL, NULL), EBB_OK);
+    assert_int_equal(plug_runs(&p), 2);
+    struct ebb_replay_request seen;
+    assert_int_equal(ebb_replay_requests(e.srv, &seen, 1), 1);
+    assert_string_equal(seen.authorization, "Bearer exec-token-2");
+    plug_cleanup(&p);
+    env_stop(&e);
+}
+
+struct body_seen {
+    bool done;
+    int status;
+    size_t body_len;
+    struct ebb_kube_error err;
+};
+
+static void body_seen_done(void *ctx, const struct ebb_kube_response *resp)
+{
+    struct body_seen *b = ctx;
+    b->done = true;
+    b->status = resp->http_status;
+    b->body_len = resp->body_len;
+    if (resp->error)
+        b->err = *resp->error;
+}
+
+static void test_response_bodies_are_capped(void **state)
+{
+    (void)state;
+    struct env e;
+    env_start(&e, NULL);
+    struct ebb_kube_client_opts d;
+    ebb_kube_client_opts_default(&d);
+    assert_int_equal(d.max_body_bytes, (size_t)64 << 20);
+
+    /* A whole body over max_body_bytes: a clear error, no retry. */
+    struct ebb_strbuf body = EBB_STRBUF_INIT;
+    assert_int_equal(ebb_replay_fixture(FIX "12-deployment-scale-get.txt", NULL, &body), EBB_OK);
+    assert_true(body.len > 100);
+    e.opts.max_body_bytes = body.len - 1;
+    env_client(&e);
+    push_fixture(&e, FIX "12-deployment-scale-get.txt", 2);
+    struct ebb_kube_error err;
+    struct ebb_strbuf got = EBB_STRBUF_INIT;
+    assert_int_equal(ebb_kube_do(e.c, &get_req, &got, NULL, &err), EBB_ERR_IO);
+    assert_int_equal(err.reason, EBB_KUBE_TRANSPORT);
+    char want[160];
+    snprintf(want, sizeof(want), "response body over the %zu-byte limit", body.len - 1);
+    if (strstr(err.message, want) == NULL || strstr(err.message, "max_body_bytes") == NULL)
+        fail_msg("message: %s", err.message);
+    assert_int_equal(n_requests(&e), 1);
+    /* Exactly the limit is fine. */
+    ebb_kube_client_free(e.c);
+    e.opts.max_body_bytes = body.len;
+    env_client(&e);
+    assert_int_equal(ebb_kube_do(e.c, &get_req, &got, NULL, &err), EBB_OK);
+    assert_int_equal(got.len, body.len);
+
+    /* A stream collected by ebb_kube_do is capped the same way. */
+    ebb_kube_client_free(e.c);
+    e.opts.max_body_bytes = 100;
+    env_client(&e);
+    push_fixture(&e, FIX "62-watch-bookmark.txt", 1);
+    struct ebb_kube_request w = {EBB_KUBE_GET, "/apis/apps/v1/deployments?watch=1", NULL, 0, NULL,
+                                 true};
+    assert_int_equal(ebb_kube_do(e.c, &w, &got, NULL, &err), EBB_ERR_IO);
+    if (strstr(err.message, "passed the 100-byte limit of max_body_bytes") == NULL)
+        fail_msg("message: %s", err.message);
+    assert_int_equal(got.len, 0);
+    assert_int_equal(ebb_kube_client_pending(e.c), 0);
+
+    /* An error's body: its first 64 KiB are kept, the rest read and
+     * dropped; the Status at its start still makes the typed error. */
+    ebb_kube_client_free(e.c);
+    e.opts.max_body_bytes = 0; /* the default */
+    e.opts.max_retries = 0;
+    env_client(&e);
+    const char status_json[] = "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\","
+                               "\"message\":\"too much\",\"reason\":\"Forbidden\",\"code\":403}";
+    size_t pad = 200 * 1024;
+    struct ebb_strbuf resp = EBB_STRBUF_INIT;
+    ebb_strbuf_addf(&resp,
+                    "HTTP/1.1 403 Forbidden\r\nContent-Type: application/json\r\n"
+                    "Content-Length: %zu\r\n\r\n%s",
+                    sizeof(status_json) - 1 + pad, status_json);
+    for (size_t i = 0; i < pad; i++)
+        ebb_strbuf_addch(&resp, ' ');
+    assert_int_equal(ebb_strbuf_rc(&resp), EBB_OK);
+    struct ebb_replay_step st = EBB_REPLAY_STEP_INIT;
+    st.response = resp.buf;
+    st.len = resp.len;
+    assert_int_equal(ebb_replay_push(e.srv, &st), EBB_OK);
+    push_fixture(&e, FIX "12-deployment-scale-get.txt", 1);
+    struct body_seen b;
+    memset(&b, 0, sizeof(b));
+    assert_int_equal(ebb_kube_submit(e.c, &get_req, NULL, body_seen_done, &b, NULL), EBB_OK);
+    poll_until_idle(e.c, 5000);
+    assert_true(b.done);
+    assert_int_equal(b.status, 403);
+    assert_int_equal(b.body_len, 64 * 1024);
+    assert_int_equal(b.err.reason, EBB_KUBE_FORBIDDEN);
+    assert_string_equal(b.err.message, "too much");
+    /* The connection is still good: the rest was read, not left behind. */
+    assert_int_equal(ebb_kube_do(e.c, &get_req, NULL, NULL, NULL), EBB_OK);
+    ebb_strbuf_release(&resp);
+    ebb_strbuf_release(&body);
+    ebb_strbuf_release(&got);
+    env_stop(&e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1223,6 +1494,10 @@ int main(void)
         cmocka_unit_test(test_request_bodies_and_methods),
         cmocka_unit_test(test_callbacks_submit_and_many_in_flight),
         cmocka_unit_test(test_many_requests_one_connection),
+        cmocka_unit_test(test_do_inside_callback_says_why),
+        cmocka_unit_test(test_concurrent_401s_run_the_plugin_once),
+        cmocka_unit_test(test_failed_plugin_waits_out_a_backoff),
+        cmocka_unit_test(test_response_bodies_are_capped),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

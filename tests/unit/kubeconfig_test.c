@@ -328,21 +328,54 @@ static void test_inline_ok(void **state)
           .namespace_ = "default",
           .warning = "{f}: clusters[0].cluster.insecure-skip-tls-verify is true: the server's "
                      "certificate is not verified"}},
-        {"host:port with TLS settings becomes https, without credentials",
+        /* client-go's IsConfigTransportTLS: host:port with a CA (file or data) or
+         * insecure-skip-tls-verify is https, and the credentials go. */
+        {"host:port with a CA becomes https, with credentials",
          CTX_X "clusters:\n- {name: c, cluster: {server: 'h.example:6443', certificate-authority: "
                "ca.pem}}\nusers:\n- {name: u, user: {token: t}}\n",
          NULL,
          {.context = "x",
           .server = "https://h.example:6443",
           .ca_file = "{dir}/ca.pem",
+          .token = "t",
+          .namespace_ = "default"}},
+        {"host:port with CA data becomes https, with credentials",
+         CTX_X
+         "clusters:\n- {name: c, cluster: {server: 'h.example', certificate-authority-data: " CA_B64
+         "}}\nusers:\n- {name: u, user: {username: a, password: b}}\n",
+         NULL,
+         {.context = "x",
+          .server = "https://h.example",
+          .ca_data_len = 33,
+          .username = "a",
+          .password = "b",
+          .namespace_ = "default"}},
+        {"host:port with insecure-skip-tls-verify becomes https, with credentials",
+         CTX_X "clusters:\n- {name: c, cluster: {server: 'h.example:6443', "
+               "insecure-skip-tls-verify: true}}\nusers:\n- {name: u, user: {token: t}}\n",
+         NULL,
+         {.context = "x",
+          .server = "https://h.example:6443",
+          .insecure = true,
+          .token = "t",
           .namespace_ = "default",
-          .warning = "{f}: users[0].user: credentials are not sent to server \"h.example:6443\"; "
-                     "write it as https://"}},
+          .warning = "{f}: clusters[0].cluster.insecure-skip-tls-verify is true: the server's "
+                     "certificate is not verified"}},
         {"host:port without TLS settings is http",
          "current-context: x\ncontexts:\n- {name: x, context: {cluster: c}}\nclusters:\n- "
          "{name: c, cluster: {server: 'localhost:8080'}}\n",
          NULL,
          {.context = "x", .server = "http://localhost:8080", .namespace_ = "default"}},
+        {"host:port without TLS settings is http: no credentials",
+         CTX_X "clusters:\n- {name: c, cluster: {server: 'localhost:8080', tls-server-name: "
+               "h.example}}\nusers:\n- {name: u, user: {token: t}}\n",
+         NULL,
+         {.context = "x",
+          .server = "http://localhost:8080",
+          .tls_server_name = "h.example",
+          .namespace_ = "default",
+          .warning = "{f}: users[0].user: credentials are not sent to server \"localhost:8080\"; "
+                     "write it as https://"}},
         {"http:// gets no credentials",
          CTX_X "clusters:\n- {name: c, cluster: {server: 'http://localhost:8001/'}}\nusers:\n- "
                "{name: u, user: {username: a, password: b}}\n",
@@ -456,8 +489,19 @@ static void test_broken(void **state)
         {"a number for a string", "clusters:\n- name: c\n  cluster: {server: 6443}\n", NULL,
          EBB_ERR_PARSE,
          "{f}: clusters[0].cluster.server: want a string, not a number (6443); put it in quotes"},
-        {"a boolean for a string", "users:\n- name: u\n  user: {token: yes}\n", NULL, EBB_ERR_PARSE,
-         "{f}: users[0].user.token: want a string, not a boolean (yes); put it in quotes"},
+        /* A token, password, key or env value is never shown: it is a secret. */
+        {"a boolean for a token", "users:\n- name: u\n  user: {token: yes}\n", NULL, EBB_ERR_PARSE,
+         "{f}: users[0].user.token: want a string, not a boolean; put it in quotes"},
+        {"a number for a password", "users:\n- name: u\n  user: {username: a, password: 990123}\n",
+         NULL, EBB_ERR_PARSE,
+         "{f}: users[0].user.password: want a string, not a number; put it in quotes"},
+        {"a number for an exec env value",
+         "users:\n- name: u\n  user: {exec: {command: x, env: [{name: K, value: 990123}]}}\n", NULL,
+         EBB_ERR_PARSE,
+         "{f}: users[0].user.exec.env[0].value: want a string, not a number; put it in quotes"},
+        {"bad base64 in client-key-data",
+         "users:\n- {name: u, user: {client-key-data: 'QUJD%D'}}\n", NULL, EBB_ERR_PARSE,
+         "{f}: users[0].user.client-key-data: not valid base64: a bad character at offset 4"},
         {"a mapping for a string", "current-context: {a: b}\n", NULL, EBB_ERR_PARSE,
          "{f}: current-context: want a string, not a mapping"},
         {"clusters not a list", "clusters: {a: 1}\n", NULL, EBB_ERR_PARSE,
@@ -678,6 +722,7 @@ static void test_broken(void **state)
         /* The "NUL in a string" case spells \0 as a YAML escape, not a byte. */
         enum ebb_rc rc = ebb_kube_config_parse(yaml, strlen(yaml), INLINE, cases[i].context, &c,
                                                err, sizeof(err));
+        assert_null(strstr(err, "990123")); /* the secrets of the table */
         if (rc != cases[i].rc || strcmp(err, want) != 0)
             fail_msg("%s: rc %d (want %d)\n  want \"%s\"\n  got  \"%s\"", cases[i].name, rc,
                      cases[i].rc, want, err);
