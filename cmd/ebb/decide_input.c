@@ -40,9 +40,10 @@ void ebb_decide_input_release(struct ebb_decide_input *in)
         ebb_tz_free(in->tzs[i]);
 }
 
-/* Rejects members of obj not named in allowed (NULL-terminated). */
+/* Rejects members of obj not named in allowed (NULL-terminated); hint, when
+ * not NULL, says what belongs there instead. */
 static void check_fields(const cJSON *obj, const char *path, const char *const *allowed,
-                         struct ebb_errlist *errs)
+                         const char *hint, struct ebb_errlist *errs)
 {
     const cJSON *it;
     cJSON_ArrayForEach(it, obj)
@@ -53,7 +54,8 @@ static void check_fields(const cJSON *obj, const char *path, const char *const *
         if (allowed[i] == NULL) {
             char p[256];
             snprintf(p, sizeof(p), "%s%s%s", path, path[0] ? "." : "", it->string);
-            ebb_errlist_add(errs, p, "unknown field \"%s\"", it->string);
+            ebb_errlist_add(errs, p, "unknown field \"%s\"%s%s", it->string, hint ? ": " : "",
+                            hint ? hint : "");
         }
     }
 }
@@ -96,9 +98,15 @@ static bool get_int32(const cJSON *obj, const char *key, const char *path, int32
         return false;
     char p[256];
     snprintf(p, sizeof(p), "%s%s%s", path, path[0] ? "." : "", key);
-    double d = cJSON_IsNumber(v) ? v->valuedouble : NAN;
-    if (!cJSON_IsNumber(v) || d != floor(d) || d < min || d > 2147483647.0) {
-        ebb_errlist_add(errs, p, "must be an integer >= %d, got %s", (int)min, json_type_name(v));
+    if (!cJSON_IsNumber(v)) {
+        ebb_errlist_add(errs, p, "must be an integer between %d and %d, got %s", (int)min,
+                        (int)INT32_MAX, json_type_name(v));
+        return false;
+    }
+    double d = v->valuedouble;
+    if (d != floor(d) || d < min || d > (double)INT32_MAX) {
+        ebb_errlist_add(errs, p, "must be an integer between %d and %d, got %.17g", (int)min,
+                        (int)INT32_MAX, d);
         return false;
     }
     *out = (int32_t)d;
@@ -147,6 +155,23 @@ static bool get_quantity(const cJSON *obj, const char *key, const char *path, in
         ebb_errlist_add(errs, p, "%s", msg);
         return false;
     }
+    return true;
+}
+
+/* get_quantity(), and the quantity must not be negative. */
+static bool get_quantity_nonneg(const cJSON *obj, const char *key, const char *path, int64_t *milli,
+                                struct ebb_errlist *errs)
+{
+    int64_t v = 0;
+    if (!get_quantity(obj, key, path, &v, errs))
+        return false;
+    if (v < 0) {
+        char p[256];
+        snprintf(p, sizeof(p), "%s.%s", path, key);
+        ebb_errlist_add(errs, p, "must be greater than or equal to 0");
+        return false;
+    }
+    *milli = v;
     return true;
 }
 
@@ -203,13 +228,22 @@ static void parse_pods(const cJSON *arr, struct ebb_decide_input *in, struct ebb
             ebb_errlist_add(errs, path, "must be an object");
             continue;
         }
-        check_fields(it, path, fields, errs);
+        check_fields(it, path, fields, NULL, errs);
         const cJSON *name = cJSON_GetObjectItemCaseSensitive(it, "name");
         if (!cJSON_IsString(name) || name->valuestring[0] == '\0') {
             char p[80];
             snprintf(p, sizeof(p), "%s.name", path);
             ebb_errlist_add(errs, p, "Required value");
         } else {
+            for (size_t j = 0; j + 1 < i; j++) {
+                if (in->pods[j].name != NULL && strcmp(in->pods[j].name, name->valuestring) == 0) {
+                    char p[80];
+                    snprintf(p, sizeof(p), "%s.name", path);
+                    ebb_errlist_add(errs, p, "Duplicate value: \"%.64s\" (also pods[%zu])",
+                                    name->valuestring, j);
+                    break;
+                }
+            }
             pod->name = strdup(name->valuestring); /* the JSON tree dies after parsing */
             if (pod->name == NULL)
                 ebb_errlist_add(errs, path, "out of memory");
@@ -298,13 +332,16 @@ static void parse_samples(const cJSON *pods, const char *path, const struct ebb_
             ebb_errlist_add(errs, p, "must be an object");
             continue;
         }
-        check_fields(it, p, resource ? resource_fields : pods_fields, errs);
+        check_fields(it, p, resource ? resource_fields : pods_fields,
+                     resource ? "a Resource metric's samples take usage and request"
+                              : "a Pods metric's samples take value",
+                     errs);
         struct ebb_pod_sample *s = &row[k];
         s->present = true;
         s->timestamp_ms = in->now_ms;
         s->window_ms = 30000;
         const char *vkey = resource ? "usage" : "value";
-        if (!get_quantity(it, vkey, p, &s->value_milli, errs)) {
+        if (!get_quantity_nonneg(it, vkey, p, &s->value_milli, errs)) {
             if (cJSON_GetObjectItemCaseSensitive(it, vkey) == NULL) {
                 char q[300];
                 snprintf(q, sizeof(q), "%s.%s", p, vkey);
@@ -312,7 +349,7 @@ static void parse_samples(const cJSON *pods, const char *path, const struct ebb_
             }
         }
         if (resource)
-            get_quantity(it, "request", p, &s->request_milli, errs);
+            get_quantity_nonneg(it, "request", p, &s->request_milli, errs);
         get_time(it, "timestamp", p, &s->timestamp_ms, errs);
         get_duration(it, "window", p, &s->window_ms, errs);
     }
@@ -320,7 +357,8 @@ static void parse_samples(const cJSON *pods, const char *path, const struct ebb_
 
 static void parse_metrics(const cJSON *obj, struct ebb_decide_input *in, struct ebb_errlist *errs)
 {
-    static const char *const fields[] = {"error", "pods", "value", NULL};
+    static const char *const per_pod_fields[] = {"error", "pods", NULL};
+    static const char *const whole_fields[] = {"error", "value", NULL};
     const struct ebb_policy_spec *spec = &in->policy.spec;
     size_t nm = spec->n_metrics;
 
@@ -361,7 +399,15 @@ static void parse_metrics(const cJSON *obj, struct ebb_decide_input *in, struct 
             ebb_errlist_add(errs, path, "must be an object");
             continue;
         }
-        check_fields(m, path, fields, errs);
+        bool per_pod = ms->type == EBB_METRIC_RESOURCE || ms->type == EBB_METRIC_PODS;
+        char hint[96];
+        const char *tname = ebb_metric_type_name(ms->type);
+        const char *article = tname[0] == 'E' ? "an" : "a"; /* an External */
+        if (per_pod)
+            snprintf(hint, sizeof(hint), "a %s metric takes per-pod samples in \"pods\"", tname);
+        else
+            snprintf(hint, sizeof(hint), "%s %s metric takes one \"value\"", article, tname);
+        check_fields(m, path, per_pod ? per_pod_fields : whole_fields, hint, errs);
         const cJSON *e = cJSON_GetObjectItemCaseSensitive(m, "error");
         if (e != NULL) {
             if (!cJSON_IsString(e)) {
@@ -372,7 +418,6 @@ static void parse_metrics(const cJSON *obj, struct ebb_decide_input *in, struct 
             o->error = in->obs_errors[k] ? in->obs_errors[k] : "unreadable";
             continue;
         }
-        bool per_pod = ms->type == EBB_METRIC_RESOURCE || ms->type == EBB_METRIC_PODS;
         const cJSON *pods = cJSON_GetObjectItemCaseSensitive(m, "pods");
         const cJSON *value = cJSON_GetObjectItemCaseSensitive(m, "value");
         if (per_pod) {
@@ -409,12 +454,12 @@ static void parse_config(const cJSON *c, struct ebb_scale_config *cfg, struct eb
         ebb_errlist_add(errs, "config", "must be an object");
         return;
     }
-    check_fields(c, "config", fields, errs);
+    check_fields(c, "config", fields, NULL, errs);
     get_duration(c, "cpuInitializationPeriod", "config", &cfg->cpu_initialization_period_ms, errs);
     get_duration(c, "initialReadinessDelay", "config", &cfg->initial_readiness_delay_ms, errs);
     get_duration(c, "downscaleStabilization", "config", &cfg->downscale_stabilization_ms, errs);
     get_duration(c, "syncPeriod", "config", &cfg->sync_period_ms, errs);
-    get_quantity(c, "tolerance", "config", &cfg->tolerance_milli, errs);
+    get_quantity_nonneg(c, "tolerance", "config", &cfg->tolerance_milli, errs);
 }
 
 static void load_zones(struct ebb_decide_input *in, struct ebb_errlist *errs)
@@ -432,10 +477,54 @@ static void load_zones(struct ebb_decide_input *in, struct ebb_errlist *errs)
     }
 }
 
-/* Decodes the policy subtree with the same codec as `ebb validate`. */
+/* True when path is base or lies under it (base.x, base[i]); "" covers
+ * every path. */
+static bool path_under(const char *path, const char *base)
+{
+    size_t n = strlen(base);
+    return n == 0 ||
+           (strncmp(path, base, n) == 0 && (path[n] == '\0' || path[n] == '.' || path[n] == '['));
+}
+
+/* Appends src's errors to dst with "policy." in front, leaving out those at
+ * or under a path of skip (NULL: none): a field the codec could not read
+ * gets its decode error, not a second "Required value" from validation. */
+static void add_policy_errors(struct ebb_errlist *dst, const struct ebb_errlist *src,
+                              const struct ebb_errlist *skip)
+{
+    for (size_t i = 0; i < src->n; i++) {
+        const struct ebb_field_error *e = &src->items[i];
+        bool covered = false;
+        for (size_t j = 0; skip != NULL && j < skip->n && !covered; j++)
+            covered = path_under(e->path, skip->items[j].path);
+        if (covered)
+            continue;
+        char p[300];
+        snprintf(p, sizeof(p), "policy%s%s", e->path[0] ? "." : "", e->path);
+        ebb_errlist_add(dst, p, "%s", e->message);
+    }
+    if (src->truncated)
+        dst->truncated = true;
+}
+
+/* apiVersion and kind must name a ScalingPolicy, as `ebb validate` wants. */
+static void check_type_meta(const char *field, const char *got, const char *want,
+                            struct ebb_errlist *errs)
+{
+    if (got == NULL || got[0] == '\0')
+        ebb_errlist_add(errs, field, "Required value: \"%s\"", want);
+    else if (strcmp(got, want) != 0)
+        ebb_errlist_add(errs, field, "Unsupported value: \"%.64s\": supported values: \"%s\"", got,
+                        want);
+}
+
+/* Decodes the policy subtree with the same codec as `ebb validate`, then
+ * defaults and validates what was decoded even when the codec found
+ * problems: one bad field must not hide the others. */
 static void parse_policy(const cJSON *pj, struct ebb_decide_input *in, struct ebb_errlist *errs)
 {
-    struct ebb_errlist perrs = EBB_ERRLIST_INIT;
+    struct ebb_errlist derrs = EBB_ERRLIST_INIT; /* the codec's */
+    struct ebb_errlist verrs = EBB_ERRLIST_INIT; /* validation's */
     char *text = NULL;
     if (!cJSON_IsObject(pj)) {
         ebb_errlist_add(errs, "policy", pj ? "must be an object" : "Required value");
@@ -446,22 +535,21 @@ static void parse_policy(const cJSON *pj, struct ebb_decide_input *in, struct eb
         ebb_errlist_add(errs, "policy", "out of memory");
         return;
     }
-    enum ebb_rc rc = ebb_policy_from_json(&in->policy, text, strlen(text), &perrs);
-    if (rc == EBB_OK) {
+    enum ebb_rc rc = ebb_policy_from_json(&in->policy, text, strlen(text), &derrs);
+    if (rc == EBB_OK || rc == EBB_ERR_INVALID) {
+        check_type_meta("apiVersion", in->policy.api_version, EBB_API_VERSION, &verrs);
+        check_type_meta("kind", in->policy.kind, EBB_KIND, &verrs);
         if (ebb_policy_defaults(&in->policy) != EBB_OK)
             ebb_errlist_add(errs, "policy", "out of memory");
         else
-            ebb_policy_validate(&in->policy, &perrs);
+            ebb_policy_validate(&in->policy, &verrs);
     }
-    for (size_t i = 0; i < perrs.n; i++) {
-        char p[300];
-        snprintf(p, sizeof(p), "policy%s%s", perrs.items[i].path[0] ? "." : "",
-                 perrs.items[i].path);
-        ebb_errlist_add(errs, p, "%s", perrs.items[i].message);
-    }
-    if (rc != EBB_OK && perrs.n == 0)
+    add_policy_errors(errs, &derrs, NULL);
+    add_policy_errors(errs, &verrs, &derrs);
+    if (rc != EBB_OK && derrs.n == 0)
         ebb_errlist_add(errs, "policy", "%s", ebb_rc_str(rc));
-    ebb_errlist_release(&perrs);
+    ebb_errlist_release(&derrs);
+    ebb_errlist_release(&verrs);
     cJSON_free(text);
 }
 
@@ -475,7 +563,7 @@ static void parse_input(const cJSON *root, struct ebb_decide_input *in, struct e
         ebb_errlist_add(errs, "", "the input must be a JSON object");
         return;
     }
-    check_fields(root, "", fields, errs);
+    check_fields(root, "", fields, NULL, errs);
     if (!get_time(root, "now", "", &in->now_ms, errs) &&
         cJSON_GetObjectItemCaseSensitive(root, "now") == NULL)
         ebb_errlist_add(errs, "now", "Required value: the time of the decision (RFC 3339)");
@@ -486,7 +574,7 @@ static void parse_input(const cJSON *root, struct ebb_decide_input *in, struct e
     if (!cJSON_IsObject(t)) {
         ebb_errlist_add(errs, "target", "Required value: {\"replicas\": N}");
     } else {
-        check_fields(t, "target", target_fields, errs);
+        check_fields(t, "target", target_fields, NULL, errs);
         if (!get_int32(t, "replicas", "target", 0, &in->current, errs) &&
             cJSON_GetObjectItemCaseSensitive(t, "replicas") == NULL)
             ebb_errlist_add(errs, "target.replicas", "Required value");
@@ -501,6 +589,10 @@ static void parse_input(const cJSON *root, struct ebb_decide_input *in, struct e
     parse_pods(cJSON_GetObjectItemCaseSensitive(root, "pods"), in, errs);
     if (ebb_errlist_any(errs))
         return; /* metrics refer to the policy and the pods: both must be sound */
+    /* No portCapacity: the policy's whole pool is free for it. */
+    const struct ebb_channel_ports *cp = &in->policy.spec.channel_ports;
+    if (in->port_capacity == EBB_UNSET && cp->set && cp->range_size > 0)
+        in->port_capacity = (int32_t)(((int64_t)cp->limit - cp->base + 1) / cp->range_size);
     parse_metrics(cJSON_GetObjectItemCaseSensitive(root, "metrics"), in, errs);
     load_zones(in, errs);
     ebb_history_from_status(&in->policy.spec, &in->policy.status, &in->history);

@@ -41,19 +41,45 @@ static int load_zones(const char *path, FILE *err, const struct ebb_yaml_doc *d,
     return problems;
 }
 
-static void report(const char *path, FILE *err, const struct ebb_yaml_doc *d,
-                   const struct ebb_errlist *errs)
+/* True when path is base or lies under it (base.x, base[i]); "" covers
+ * every path. */
+static bool path_under(const char *path, const char *base)
 {
+    size_t n = strlen(base);
+    return n == 0 ||
+           (strncmp(path, base, n) == 0 && (path[n] == '\0' || path[n] == '.' || path[n] == '['));
+}
+
+static bool covered(const struct ebb_errlist *skip, const char *path)
+{
+    for (size_t j = 0; skip != NULL && j < skip->n; j++)
+        if (path_under(path, skip->items[j].path))
+            return true;
+    return false;
+}
+
+/* Prints errs, leaving out those at or under a path of skip (NULL: none),
+ * and returns how many were printed. */
+static int report(const char *path, FILE *err, const struct ebb_yaml_doc *d,
+                  const struct ebb_errlist *errs, const struct ebb_errlist *skip)
+{
+    int n = 0;
     for (size_t i = 0; i < errs->n; i++) {
         const struct ebb_field_error *e = &errs->items[i];
+        if (covered(skip, e->path))
+            continue;
+        n++;
         int line = ebb_yaml_doc_line(d, e->path);
         if (e->path[0])
             fprintf(err, "%s:%d: %s: %s\n", path, line, e->path, e->message);
         else
             fprintf(err, "%s:%d: %s\n", path, line, e->message);
     }
-    if (errs->truncated)
+    if (errs->truncated) {
         fprintf(err, "%s:%d: more errors were found than could be listed\n", path, d->line);
+        n++;
+    }
+    return n;
 }
 
 int ebb_policy_file_check(const char *path, FILE *err, struct ebb_yaml_docs *docs_out,
@@ -88,11 +114,12 @@ int ebb_policy_file_check(const char *path, FILE *err, struct ebb_yaml_docs *doc
         if (!d->is_policy)
             continue;
         (*n_policies)++;
-        if (ebb_errlist_any(&d->errors)) {
-            report(path, err, d, &d->errors);
-            problems += d->errors.n ? (int)d->errors.n : 1;
-            continue;
-        }
+        /* The codec's errors first; then defaults and validation run on
+         * what it could decode, so one bad field does not hide the rest.
+         * A validation error at or under a field the codec reported is
+         * left out: it would only repeat it ("Required value" after
+         * "Unsupported value"). */
+        problems += report(path, err, d, &d->errors, NULL);
         if (ebb_policy_defaults(&d->policy) != EBB_OK) {
             fprintf(err, "%s:%d: out of memory\n", path, d->line);
             problems++;
@@ -100,8 +127,7 @@ int ebb_policy_file_check(const char *path, FILE *err, struct ebb_yaml_docs *doc
         }
         struct ebb_errlist errs = EBB_ERRLIST_INIT;
         ebb_policy_validate(&d->policy, &errs);
-        report(path, err, d, &errs);
-        problems += (int)errs.n + (errs.truncated ? 1 : 0);
+        problems += report(path, err, d, &errs, &d->errors);
         ebb_errlist_release(&errs);
         problems += load_zones(path, err, d, &d->policy, NULL);
     }

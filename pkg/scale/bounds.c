@@ -41,13 +41,24 @@ void ebb__run_bounds(struct ebb__run *r)
                 r->max != s->max_replicas)
                 r->max_from = ebb__schedule_name(s, i);
         }
+        /* A schedule's max under the spec's min lowers the min too. */
+        if (r->min_from == NULL && r->min < spec_min)
+            r->min_from = r->max_from;
         memcpy(r->note, se.note, sizeof(r->note));
         r->note[sizeof(r->note) - 1] = '\0';
     }
+    /* A full pool blocks a scale-up but never forces a scale-down: the
+     * replicas running hold their ports, so the ceiling is the larger of
+     * the capacity and the current count. */
     int32_t cap = r->in->port_capacity;
-    if (cap != EBB_UNSET && cap < r->max) {
-        r->max = cap;
-        r->port_limited = true;
+    r->port_cap = cap;
+    r->port_limited = false;
+    if (cap != EBB_UNSET) {
+        int32_t room = cap > r->cur ? cap : r->cur;
+        if (room < r->max) {
+            r->max = room;
+            r->port_limited = true;
+        }
         if (r->min > r->max)
             r->min = r->max;
     }

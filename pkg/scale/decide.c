@@ -9,8 +9,10 @@
  *     spec.minReplicas is not 0 and no schedule sets minReplicas 0. A policy
  *     that may scale itself to 0 treats 0 replicas as an ordinary count.
  *   - Range checks and clamping use the effective bounds: active schedules,
- *     then maxReplicas lowered to the port capacity (and minReplicas with
- *     it, since ports cannot overlap).
+ *     then the port capacity: max = min(max, max(capacity, current)) and
+ *     min = min(min, max). A full pool blocks a scale-up (ScalingLimited
+ *     PortPoolExhausted) but never forces a scale-down: the replicas that
+ *     hold ports keep them.
  *   - Bands gate each metric's proposal. Timers move only on a valid
  *     reading: a metric that cannot be read is no evidence either way, so
  *     its timers are kept. A band's timer is cleared as soon as the value is
@@ -18,8 +20,13 @@
  *   - Cooldowns (behavior only) come after the rate limits and hold the
  *     count: a scale-up within scaleUp.cooldown of the last scale-up, a
  *     scale-down within scaleDown.cooldown of the last scale of either
- *     direction. AbleToScale turns False with ScaleUpCooldown or
- *     ScaleDownCooldown.
+ *     direction. AbleToScale stays True, with reason ScaleUpCooldown or
+ *     ScaleDownCooldown and the time left (as HPA reports its stabilized
+ *     holds); ScalingLimited says what it said before the cooldown.
+ *   - History from the future (clock skew on a failover, a hand edit):
+ *     every recorded instant later than now counts as now, so a window or
+ *     a cooldown is never held until some future date. Paused decisions
+ *     return the history untouched.
  *   - Recommendations older than the longest window are pruned; a history
  *     that is still full first drops the entries no window ending now can
  *     use (ebb__history_compact), so windows longer than 128 syncs stay
@@ -273,6 +280,7 @@ enum ebb_rc ebb_scale_decide(const struct ebb_scale_input *in, struct ebb_decisi
     }
 
     struct ebb_history *h = &out->history;
+    ebb__history_clamp_future(h, r.now);
     if (h->n_recs == 0)
         ebb_history_add_recommendation(h, r.now, r.cur);
     int64_t keep_recs =
@@ -293,7 +301,7 @@ enum ebb_rc ebb_scale_decide(const struct ebb_scale_input *in, struct ebb_decisi
         bool above = r.cur > r.max;
         not_evaluated(&r, "replicas outside [min, max]");
         r.desired = above ? r.max : r.min;
-        r.limit = above ? (r.port_limited ? EBB__LIM_PORTS : EBB__LIM_TOO_MANY) : EBB__LIM_TOO_FEW;
+        r.limit = above ? EBB__LIM_TOO_MANY : EBB__LIM_TOO_FEW;
         ebb__explain_outside(&r, &l, above);
         goto apply;
     }

@@ -131,8 +131,8 @@ static void put_bound(struct ebb__line *l, const struct ebb__run *r, bool upper)
 {
     if (upper && r->port_limited) {
         ebb__line_add(l, "the port pool (");
-        ebb__line_int(l, r->max);
-        ebb__line_add(l, r->max == 1 ? " slot)" : " slots)");
+        ebb__line_int(l, r->port_cap);
+        ebb__line_add(l, r->port_cap == 1 ? " slot)" : " slots)");
         return;
     }
     ebb__line_add(l, upper ? "maxReplicas " : "minReplicas ");
@@ -469,7 +469,9 @@ void ebb__explain_cooldown(const struct ebb__run *r)
     struct ebb_cond_out *c = &r->out->conditions[EBB_COND_ABLE_TO_SCALE];
     struct ebb__line m;
     bool up = r->hold == EBB__HOLD_UP_COOLDOWN;
-    c->status = EBB_COND_FALSE;
+    /* Still able to scale, as in HPA's ScaleUpStabilized/ScaleDownStabilized:
+     * the hold ends by itself, nothing needs fixing. */
+    c->status = EBB_COND_TRUE;
     c->reason = up ? "ScaleUpCooldown" : "ScaleDownCooldown";
     ebb__line_init(&m, c->message, sizeof(c->message));
     ebb__line_add(&m, up ? "scale-up cooldown: " : "scale-down cooldown: ");

@@ -111,6 +111,12 @@ int32_t ebb__scale_down_limit(const struct ebb_history *h, int64_t now_ms, int32
 void ebb__history_prune(struct ebb_history *h, int64_t now_ms, int64_t rec_keep_ms,
                         int64_t event_keep_ms);
 
+/* Moves every instant of h later than now_ms back to now_ms: recommendation
+ * and scale-event times, the last-scale times and the band timers. A
+ * history from the future (clock skew on a failover, a hand edit) is
+ * taken as "just now", never honoured until that future date. */
+void ebb__history_clamp_future(struct ebb_history *h, int64_t now_ms);
+
 /* Drops the recommendations no stabilization window can ever see: an entry
  * for which a newer entry is >= it and a newer entry is <= it changes
  * neither the max nor the min over any window ending now. Keeps a full
@@ -163,7 +169,8 @@ struct ebb__run {
     int64_t up_window, down_window; /* stabilization windows in use */
     /* effective bounds and where they come from */
     int32_t min, max;
-    bool port_limited;               /* max is the port capacity */
+    int32_t port_cap;                /* in->port_capacity: slots of the pool, EBB_UNSET */
+    bool port_limited;               /* the pool lowered max (to the larger of it and cur) */
     const char *min_from, *max_from; /* schedule names, or NULL for the spec */
     /* per metric */
     enum ebb__why why[EBB_MAX_METRICS];

@@ -12,6 +12,10 @@
  * that lands in the tolerance band or reverses the direction keeps the
  * current count.
  *
+ * A negative usage, value or request of a pod that counts (not deleting,
+ * not Failed) makes the metric invalid, naming the pod: no sensible reading
+ * is negative, and a sum with one in it would hide it.
+ *
  * Where our input says less than a Pod object does:
  *   - an instant left EBB_TIME_UNSET compares as Go's zero time (year 1), as
  *     an absent metav1.Time does in HPA, except start_ms: no startTime makes
@@ -29,6 +33,8 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+
+#include "../api/v1alpha1/quantity.h"
 
 /* Go's zero time.Time, in unix milliseconds: 0001-01-01T00:00:00Z. */
 #define GO_ZERO_TIME_MS (-62135596800000LL)
@@ -123,6 +129,7 @@ struct groups {
     size_t missing_unknown, unready_unknown;
     size_t stale;           /* samples present but too old */
     const char *no_request; /* name of a ready pod without a request */
+    bool negative;          /* a counted pod has a negative value or request */
 };
 
 /* An instant as an unsigned key that orders like the instant, with
@@ -151,6 +158,7 @@ static inline __attribute__((always_inline)) void group_loop(const struct ebb__c
     const int64_t fill_max = INT64_MAX / fallback_pct; /* req * fallback fits below this */
     size_t n_ready = 0, n_unready = 0, n_missing = 0;
     int64_t sum_ready = 0, req_ready = 0;
+    int64_t sign = 0; /* OR of the values and requests: negative when one is */
 
     memset(g, 0, sizeof(*g));
     if (samples == NULL) {
@@ -179,6 +187,7 @@ static inline __attribute__((always_inline)) void group_loop(const struct ebb__c
             (!cpu || (p->ready && p->has_ready_condition && p->start_ms != EBB_TIME_UNSET &&
                       p->start_ms <= k.init))) {
             n_ready++;
+            sign |= s->value_milli | s->request_milli;
             sum_ready = ebb__add_sat(sum_ready, s->value_milli);
             if (util) {
                 if (s->request_milli <= 0 && g->no_request == NULL)
@@ -189,6 +198,7 @@ static inline __attribute__((always_inline)) void group_loop(const struct ebb__c
         }
         if (p->deleting || p->phase == EBB_POD_FAILED)
             continue;
+        sign |= s->request_milli | (s->present ? s->value_milli : 0);
         bool missing = !s->present || time_key(s->timestamp_ms) < stale;
         if (p->phase == EBB_POD_PENDING || (!missing && cpu && cpu_unready(c, &k, p, s))) {
             n_unready++;
@@ -227,6 +237,7 @@ static inline __attribute__((always_inline)) void group_loop(const struct ebb__c
     g->n_missing = n_missing;
     g->sum_ready = sum_ready;
     g->req_ready = req_ready;
+    g->negative = sign < 0;
 }
 
 static void group_pods(const struct ebb__calc_ctx *c, const struct ebb_metric_obs *obs, bool cpu,
@@ -240,6 +251,40 @@ static void group_pods(const struct ebb__calc_ctx *c, const struct ebb_metric_ob
         group_loop(c, obs, false, true, fallback_pct, g);
     else
         group_loop(c, obs, false, false, fallback_pct, g);
+}
+
+/* The first counted pod with a negative sample, named in r->error: "pod
+ * web-1: usage -5m is negative". Only called when group_pods saw one. */
+static void negative_sample(const struct ebb__calc_ctx *c, const struct ebb_metric_spec *m,
+                            const struct ebb_pod_sample *samples, struct ebb_metric_result *r)
+{
+    for (size_t i = 0; i < c->n_pods; i++) {
+        const struct ebb_pod *p = &c->pods[i];
+        const struct ebb_pod_sample *s = &samples[i];
+        const char *what;
+        int64_t v;
+        if (p->deleting || p->phase == EBB_POD_FAILED)
+            continue;
+        if (s->present && s->value_milli < 0) {
+            what = m->type == EBB_METRIC_RESOURCE ? ": usage " : ": value ";
+            v = s->value_milli;
+        } else if (s->request_milli < 0) {
+            what = ": request ";
+            v = s->request_milli;
+        } else {
+            continue;
+        }
+        char q[32];
+        struct ebb__line l;
+        ebb_quantity_format(v, q, sizeof(q));
+        ebb__line_init(&l, r->error, sizeof(r->error));
+        ebb__line_add(&l, "pod ");
+        ebb__line_add(&l, p->name != NULL ? p->name : "(unnamed)");
+        ebb__line_add(&l, what);
+        ebb__line_add(&l, q);
+        ebb__line_add(&l, " is negative");
+        return;
+    }
 }
 
 static int64_t mul_sat(int64_t a, int64_t n)
@@ -301,6 +346,10 @@ static enum ebb__why per_pod(const struct ebb__calc_ctx *c, const struct ebb_met
     }
 
     group_pods(c, obs, cpu, util, target > 100 ? target : 100, &g);
+    if (g.negative) {
+        negative_sample(c, m, obs->samples, r);
+        return EBB__WHY_INVALID;
+    }
     if (g.n_ready == 0) {
         struct ebb__line l;
         ebb__line_init(&l, r->error, sizeof(r->error));
@@ -452,7 +501,11 @@ static enum ebb__why whole(const struct ebb__calc_ctx *c, const struct ebb_metri
     int64_t target = m->target.average_value.milli;
     int32_t st = c->status_replicas;
     r->target_milli = target;
-    /* HPA reports ceil(value / statusReplicas); MaxInt64 stays MaxInt64. */
+    /* The value reported, compared with the bands and written in the
+     * reason is per pod, in the target's unit: HPA's ceil(value /
+     * statusReplicas); MaxInt64 stays MaxInt64. With no replicas (scale
+     * from zero, where HPA divides by zero) it is the whole value: what
+     * the first replica would take. */
     double avg = st > 0 ? ceil((double)usage / (double)st) : (double)usage;
     r->value_milli = avg >= 9.2e18 ? INT64_MAX : (int64_t)avg;
     /* With no replicas the ratio is infinite (or NaN): never within. */

@@ -116,7 +116,13 @@ void ebb_schedules_eval(const struct ebb_policy_spec *spec, const struct ebb_tz 
         out->min_replicas = min;
     if (has_max)
         out->max_replicas = max;
-    if (out->min_replicas > out->max_replicas) {
+    if (out->min_replicas > out->max_replicas && has_max && !has_min) {
+        /* Only a schedule's max is in force and it is under the spec's
+         * min: the schedule overrides, the min comes down to it. */
+        add_note(out, "minReplicas lowered from %d (spec) to maxReplicas %d (schedule \"%s\")",
+                 (int)out->min_replicas, (int)out->max_replicas, max_from);
+        out->min_replicas = out->max_replicas;
+    } else if (out->min_replicas > out->max_replicas) {
         add_note(out, "maxReplicas raised from %d (%s%s%s) to minReplicas %d (%s%s%s)",
                  (int)out->max_replicas, has_max ? "schedule \"" : "", max_from,
                  has_max ? "\"" : "", (int)out->min_replicas, has_min ? "schedule \"" : "",

@@ -5,8 +5,13 @@
  * zone) began within the last `duration`. Active schedules override the
  * spec's bounds: the highest minReplicas and the highest maxReplicas among
  * them win (DESIGN.md section 2, rule 6); a bound no active schedule sets
- * stays the spec's. When the result has min above max, max is raised to
- * min: a known peak outranks the everyday ceiling, and the note says so.
+ * stays the spec's. When the result has min above max:
+ *   - if an active schedule sets the min (a peak), max is raised to min: a
+ *     known peak outranks the everyday ceiling;
+ *   - if only an active schedule's max is in force and it is under the
+ *     spec's min (quiet hours), min is lowered to that max: the schedule
+ *     overrides the spec.
+ * Either way the note says which bound moved, from what to what.
  */
 #ifndef EBB_SCALE_SCHEDULE_H
 #define EBB_SCALE_SCHEDULE_H

@@ -154,6 +154,26 @@ void ebb__history_prune(struct ebb_history *h, int64_t now_ms, int64_t rec_keep_
     h->n_events = n;
 }
 
+static void clamp_to(int64_t *t, int64_t now_ms)
+{
+    if (*t != EBB_TIME_UNSET && *t > now_ms)
+        *t = now_ms;
+}
+
+void ebb__history_clamp_future(struct ebb_history *h, int64_t now_ms)
+{
+    for (size_t i = 0; i < h->n_recs; i++)
+        clamp_to(&h->recs[i].time_ms, now_ms);
+    for (size_t i = 0; i < h->n_events; i++)
+        clamp_to(&h->events[i].time_ms, now_ms);
+    clamp_to(&h->last_scale_up_ms, now_ms);
+    clamp_to(&h->last_scale_down_ms, now_ms);
+    for (size_t i = 0; i < EBB_MAX_METRICS; i++) {
+        clamp_to(&h->bands[i].above_since_ms, now_ms);
+        clamp_to(&h->bands[i].below_since_ms, now_ms);
+    }
+}
+
 void ebb__history_compact(struct ebb_history *h)
 {
     bool keep[EBB_HISTORY_MAX_RECS];

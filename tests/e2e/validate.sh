@@ -43,6 +43,28 @@ spec:
 Y
 t "an unknown field is an error with its line" 1 "$tmp/typo.yaml:11: spec.metrics[0].target.averageUtilisation: unknown field" "$EBB" validate "$tmp/typo.yaml"
 
+# One decode error does not hide the validation errors, nor is it repeated by them.
+cat > "$tmp/both.yaml" <<'Y'
+apiVersion: ebb.dev/v1alpha1
+kind: ScalingPolicy
+metadata: {name: web}
+spec:
+  targetRef: {apiVersion: apps/v1, kind: Deployment, name: web}
+  minReplicas: 0
+  maxReplicas: ten
+  metrics:
+  - name: cpu
+    type: Resorce
+    resource: {name: cpu}
+    target: {type: Utilization, averageUtilization: 0}
+Y
+t "a decode error is reported" 1 "$tmp/both.yaml:7: spec.maxReplicas: must be an integer" "$EBB" validate "$tmp/both.yaml"
+t "... and validation still runs" 1 "$tmp/both.yaml:12: spec.metrics[0].target.averageUtilization: must be greater than 0" "$EBB" validate "$tmp/both.yaml"
+n=$((n + 1)); out=$("$EBB" validate "$tmp/both.yaml" 2>&1)
+if grep -q "spec.maxReplicas: Required value" <<<"$out" || grep -q "spec.metrics\[0\].type: Required value" <<<"$out"; then
+  echo "not ok $n - validation does not repeat a decode error: $out"; bad=$((bad + 1))
+else echo "ok $n - validation does not repeat a decode error"; fi
+
 printf 'apiVersion: ebb.dev/v1alpha1\nkind: ScalingPolicy\nspec: [unclosed\n' > "$tmp/syntax.yaml"
 t "a YAML syntax error names the line" 1 "$tmp/syntax.yaml:" "$EBB" validate "$tmp/syntax.yaml"
 

@@ -131,12 +131,11 @@ static void s_sync_and_cooldowns(struct ebb_policy *p)
 static void c_hpa_scalars(const struct ebb_policy *p)
 {
     assert_int_equal(p->spec.min_replicas, EBB_DEFAULT_MIN_REPLICAS);
-    assert_true(p->spec.behavior.tolerance.set);
-    assert_int_equal(p->spec.behavior.tolerance.milli, EBB_DEFAULT_TOLERANCE_MILLI);
-    assert_true(p->spec.behavior.scale_up.tolerance.set);
-    assert_int_equal(p->spec.behavior.scale_up.tolerance.milli, 100);
-    assert_true(p->spec.behavior.scale_down.tolerance.set);
-    assert_int_equal(p->spec.behavior.scale_down.tolerance.milli, 100);
+    /* Tolerances stay unset, as HPA leaves them: the decision core's config
+     * (the controller's flag) applies. */
+    assert_false(p->spec.behavior.tolerance.set);
+    assert_false(p->spec.behavior.scale_up.tolerance.set);
+    assert_false(p->spec.behavior.scale_down.tolerance.set);
     assert_int_equal(p->spec.sync_period_ms, EBB_UNSET); /* the controller's flag fills it */
 }
 
@@ -185,8 +184,9 @@ static void c_behavior_written(const struct ebb_policy *p)
 {
     const struct ebb_behavior *b = &p->spec.behavior;
     assert_int_equal(b->tolerance.milli, 50);
-    assert_int_equal(b->scale_up.tolerance.milli, 200);  /* its own */
-    assert_int_equal(b->scale_down.tolerance.milli, 50); /* from behavior.tolerance */
+    assert_int_equal(b->scale_up.tolerance.milli, 200); /* its own */
+    /* Not copied from behavior.tolerance: the core falls back to it. */
+    assert_false(b->scale_down.tolerance.set);
     assert_int_equal(b->scale_up.stabilization_ms, 60000);
     assert_int_equal(b->scale_up.cooldown_ms, 180000);
     assert_int_equal(b->scale_up.select_policy, EBB_SELECT_MIN);
@@ -209,9 +209,10 @@ static void c_policies_explicitly_empty(const struct ebb_policy *p)
 
 static void c_only_tolerance(const struct ebb_policy *p)
 {
+    assert_true(p->spec.behavior.tolerance.set);
     assert_int_equal(p->spec.behavior.tolerance.milli, 0);
-    assert_int_equal(p->spec.behavior.scale_up.tolerance.milli, 0);
-    assert_int_equal(p->spec.behavior.scale_down.tolerance.milli, 0);
+    assert_false(p->spec.behavior.scale_up.tolerance.set);
+    assert_false(p->spec.behavior.scale_down.tolerance.set);
     assert_int_equal(p->spec.behavior.scale_up.n_policies, 2);
 }
 
@@ -269,7 +270,7 @@ static const struct dcase cases[] = {
     {"written behavior is kept, gaps filled", s_behavior_written, c_behavior_written},
     {"explicitly empty policies are not defaulted", s_policies_explicitly_empty,
      c_policies_explicitly_empty},
-    {"tolerance 0 reaches both directions", s_only_tolerance, c_only_tolerance},
+    {"tolerance 0 is kept, not copied to the directions", s_only_tolerance, c_only_tolerance},
     {"minReplicas 0 is kept", s_min_zero, c_min_zero},
     {"minReplicas 5 is kept", s_min_five, c_min_five},
     {"channelPorts.pool defaults to the name", s_ports_no_pool, c_pool_is_name},

@@ -10,6 +10,8 @@
  *   - no change when every metric is invalid;
  *   - no scale-down while any metric is invalid, unless above max;
  *   - the same input gives the same output, byte for byte;
+ *   - no instant in the history that comes out is later than now, even when
+ *     the history that goes in has some from the future;
  *   - the history stays bounded and records what the decision says.
  */
 #include <setjmp.h>
@@ -53,9 +55,15 @@ static bool chance(struct rng *r, int percent)
     return between(r, 0, 99) < percent;
 }
 
+/* Unset, in the last max_ago, or now and then up to an hour ahead (clock
+ * skew on a failover, a hand edit). */
 static int64_t maybe_time(struct rng *r, int64_t max_ago)
 {
-    return chance(r, 30) ? EBB_TIME_UNSET : EBBT_NOW - between(r, 0, max_ago);
+    if (chance(r, 30))
+        return EBB_TIME_UNSET;
+    if (chance(r, 10))
+        return EBBT_NOW + between(r, 1, 60 * EBBT_MIN);
+    return EBBT_NOW - between(r, 0, max_ago);
 }
 
 static void random_rules(struct rng *r, struct ebbt_scale_world *w, bool up)
@@ -186,6 +194,9 @@ static struct ebbt_scale_world *random_world(struct rng *r)
         t += between(r, 1, 80) * EBBT_SEC;
         ebb_history_add_recommendation(&w->history, t, (int32_t)between(r, 0, max + 5));
     }
+    if (n_recs > 0 && chance(r, 5)) /* one from the future */
+        ebb_history_add_recommendation(&w->history, EBBT_NOW + between(r, 1, 60) * EBBT_MIN,
+                                       (int32_t)between(r, 0, max + 5));
     int n_events = (int)between(r, 0, 8);
     t = EBBT_NOW - 12 * EBBT_MIN;
     for (int k = 0; k < n_events; k++) {
@@ -258,6 +269,17 @@ static void check_one(struct rng *r, int round, struct ebb_decision *d1, struct 
         fail_msg("%s: desired %d outside [%d, %d]: %s", where, d1->desired, want_lo, want_hi,
                  d1->reason);
 
+    /* Nothing in the history is later than now: a future instant counts as now. */
+    const struct ebb_history *oh = &d1->history;
+    for (size_t i = 0; i < oh->n_recs; i++)
+        assert_true(oh->recs[i].time_ms <= in->now_ms);
+    for (size_t i = 0; i < oh->n_events; i++)
+        assert_true(oh->events[i].time_ms <= in->now_ms);
+    assert_true(oh->last_scale_up_ms <= in->now_ms && oh->last_scale_down_ms <= in->now_ms);
+    for (size_t i = 0; i < EBB_MAX_METRICS; i++)
+        assert_true(oh->bands[i].above_since_ms <= in->now_ms &&
+                    oh->bands[i].below_since_ms <= in->now_ms);
+
     bool in_range = cur >= want_lo && cur <= want_hi;
     const struct ebb_behavior *b = &w->spec.behavior;
     if (in_range && b->set) {
@@ -306,8 +328,10 @@ static void check_one(struct rng *r, int round, struct ebb_decision *d1, struct 
             assert_int_equal(e->to, d1->desired);
         }
     } else {
-        assert_true(d1->history.last_scale_up_ms == h->last_scale_up_ms);
-        assert_true(d1->history.last_scale_down_ms == h->last_scale_down_ms);
+        /* Kept, a future one as now. */
+        int64_t up = h->last_scale_up_ms, down = h->last_scale_down_ms;
+        assert_true(d1->history.last_scale_up_ms == (up > in->now_ms ? in->now_ms : up));
+        assert_true(d1->history.last_scale_down_ms == (down > in->now_ms ? in->now_ms : down));
     }
 out:
     ebbt_scale_world_free(w);

@@ -214,12 +214,13 @@ static void test_min_above_max(void **state)
     assert_int_equal(out.max_replicas, 14);
     assert_non_null(strstr(out.note, "raised from 3 (schedule \"night\") to minReplicas 14"));
 
-    /* A schedule max under the spec's min: the spec's min stands. */
+    /* A schedule max under the spec's min, no schedule min: the schedule
+     * overrides, the min comes down to its max. */
     out = eval(&low_max, 1, NULL, utc(2026, 6, 1, 0, 0, 0));
-    assert_int_equal(out.min_replicas, 2);
-    assert_int_equal(out.max_replicas, 2);
+    assert_int_equal(out.min_replicas, 1);
+    assert_int_equal(out.max_replicas, 1);
     assert_string_equal(out.note,
-                        "maxReplicas raised from 1 (schedule \"quiet\") to minReplicas 2 (spec)");
+                        "minReplicas lowered from 2 (spec) to maxReplicas 1 (schedule \"quiet\")");
 }
 
 /* A zone that could not be loaded: the schedule is ignored and named. */

@@ -745,19 +745,26 @@ static void l_schedules(struct ebb_policy *p, int64_t v)
     p->spec.schedules = ss;
     p->spec.n_schedules = (size_t)v;
 }
+/* A schedule's bounds must also fit the port pool: a cross-field rule (a
+ * CEL rule in the CRD), so the probes of the field's own bounds go without
+ * the pool. */
 static void l_sched_min(struct ebb_policy *p, int64_t v)
 {
     p->spec.schedules[S_BF].min_replicas = (int32_t)v;
+    p->spec.channel_ports.set = false;
 }
 static void l_sched_max(struct ebb_policy *p, int64_t v)
 {
     p->spec.schedules[S_NIGHT].min_replicas = 1;
     p->spec.schedules[S_NIGHT].max_replicas = (int32_t)v;
+    p->spec.channel_ports.set = false;
 }
+/* A pool of one slot: maxReplicas 1, and no schedule asking for more. */
 static void one_replica(struct ebb_policy *p)
 {
     p->spec.max_replicas = 1;
     p->spec.min_replicas = 1;
+    p->spec.n_schedules = 0;
 }
 static void l_base(struct ebb_policy *p, int64_t v)
 {

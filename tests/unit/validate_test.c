@@ -683,6 +683,41 @@ static void m_sched_min_negative(struct ebb_policy *p)
 {
     SC(p, S_NIGHT)->min_replicas = -3;
 }
+static void m_sched_min_zero_ok(struct ebb_policy *p)
+{
+    SC(p, S_NIGHT)->min_replicas = 0; /* rps and queue are Prometheus and External */
+}
+static void m_sched_min_zero_cpu_only(struct ebb_policy *p)
+{
+    SC(p, S_NIGHT)->min_replicas = 0;
+    p->spec.n_metrics = 1; /* cpu alone cannot be read with no pods */
+}
+static void m_sched_max_over_slots(struct ebb_policy *p)
+{
+    SC(p, S_NIGHT)->max_replicas = 11; /* 7700-8699 in ranges of 100: 10 slots */
+    p->spec.max_replicas = 10;
+}
+static void m_sched_min_over_slots(struct ebb_policy *p)
+{
+    SC(p, S_BF)->min_replicas = 12;
+}
+static void m_sched_at_slots_ok(struct ebb_policy *p)
+{
+    SC(p, S_BF)->min_replicas = 10;
+    SC(p, S_NIGHT)->max_replicas = 10;
+}
+static void m_sched_cron_feb_31(struct ebb_policy *p)
+{
+    SC(p, S_NIGHT)->cron = S(p, "0 0 31 2 *");
+}
+static void m_sched_cron_feb_29_ok(struct ebb_policy *p)
+{
+    SC(p, S_NIGHT)->cron = S(p, "0 0 29 2 *"); /* once every 4 years is still a date */
+}
+static void m_sched_cron_apr_31_or_monday_ok(struct ebb_policy *p)
+{
+    SC(p, S_NIGHT)->cron = S(p, "0 0 31 4 1"); /* both day fields: either matches */
+}
 static void m_sched_many(struct ebb_policy *p)
 {
     size_t n = EBB_MAX_SCHEDULES + 1;
@@ -967,6 +1002,22 @@ static const struct vcase cases[] = {
      "must be greater than or equal to 1", 1},
     {"schedule min negative", m_sched_min_negative, "spec.schedules[0].minReplicas",
      "must be greater than or equal to 0", 1},
+    {"schedule min 0 with External/Prometheus metrics ok", m_sched_min_zero_ok, NULL, NULL, 0},
+    {"schedule min 0 with Resource metrics only", m_sched_min_zero_cpu_only,
+     "spec.schedules[0].minReplicas",
+     "may be 0 only when at least one metric is of type External or Prometheus", 1},
+    {"schedule max above the port pool's slots", m_sched_max_over_slots,
+     "spec.schedules[0].maxReplicas",
+     "must be less than or equal to 10, the slots of the channel port pool (ports 7700-8699, 100 "
+     "per replica)",
+     1},
+    {"schedule min above the port pool's slots", m_sched_min_over_slots,
+     "spec.schedules[1].minReplicas", "must be less than or equal to 10, the slots", 1},
+    {"schedule bounds at the port pool's slots ok", m_sched_at_slots_ok, NULL, NULL, 0},
+    {"schedule cron that never matches", m_sched_cron_feb_31, "spec.schedules[0].cron",
+     "Invalid value: \"0 0 31 2 *\": never matches a date", 1},
+    {"schedule cron on February 29 ok", m_sched_cron_feb_29_ok, NULL, NULL, 0},
+    {"schedule cron with both day fields ok", m_sched_cron_apr_31_or_monday_ok, NULL, NULL, 0},
     {"too many schedules", m_sched_many, "spec.schedules",
      "Too many: 33: must have at most 32 items", 1},
     /* channelPorts */
@@ -987,10 +1038,11 @@ static const struct vcase cases[] = {
      "port pool 7700-8699 has 10 slots of 100 ports, but spec.maxReplicas (20) needs 20: raise "
      "spec.channelPorts.limit to 9699, or lower spec.maxReplicas to 10",
      1},
+    /* ... and the black-friday schedule's min of 8 does not fit either. */
     {"pool too small up to 65535", m_ports_full_range, "spec.channelPorts",
      "has 5 slots of 1000 ports, but spec.maxReplicas (10) needs 10: lower "
      "spec.channelPorts.rangeSize or spec.channelPorts.base, or lower spec.maxReplicas to 5",
-     1},
+     2},
     {"pool exactly large enough at 65535", m_ports_one_slot_each, NULL, NULL, 0},
     /* syncPeriod */
     {"syncPeriod under 1s", m_sync_short, "spec.syncPeriod", "must be greater than or equal to 1s",

@@ -53,16 +53,10 @@ enum ebb_rc ebb_policy_defaults(struct ebb_policy *p)
     if (s->min_replicas == EBB_UNSET)
         s->min_replicas = EBB_DEFAULT_MIN_REPLICAS;
 
-    /* The tolerance applies with or without spec.behavior (HPA's flag
-     * default), so it is filled even when behavior stays absent. */
-    if (!b->tolerance.set) {
-        b->tolerance.milli = EBB_DEFAULT_TOLERANCE_MILLI;
-        b->tolerance.set = true;
-    }
-    if (!b->scale_up.tolerance.set)
-        b->scale_up.tolerance = b->tolerance;
-    if (!b->scale_down.tolerance.set)
-        b->scale_down.tolerance = b->tolerance;
+    /* Tolerances stay as written: as in HPA, where the controller's
+     * --horizontal-pod-autoscaler-tolerance applies when the HPA sets none,
+     * the decision core falls back per direction to behavior.tolerance and
+     * then to its config's tolerance (ebb_scale_config, 0.1 by default). */
 
     if (b->set) {
         rc = default_rules(&p->arena, &b->scale_up, 0, default_up_policies,

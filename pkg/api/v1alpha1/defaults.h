@@ -2,15 +2,18 @@
  *
  * HPA's defaults (pkg/apis/autoscaling/v2/defaults.go) where HPA has the
  * field, Ebb's own otherwise:
- *   minReplicas 1; behavior.tolerance 0.1 (and each direction's tolerance
- *   from it); when spec.behavior is present, scaleUp: window 0s, policies
+ *   minReplicas 1; when spec.behavior is present, scaleUp: window 0s, policies
  *   {Pods 4/15s, Percent 100%/15s}, selectPolicy Max; scaleDown: window 5m,
  *   policies {Percent 100%/15s}, selectPolicy Max; cooldowns none;
  *   channelPorts.pool defaults to the policy name.
  * An absent spec.behavior stays absent (behavior.set == false): HPA then
  * uses its legacy path (scale-up limit max(2*current, 4), 5m scale-down
  * stabilization), and so does the decision core. syncPeriod stays unset;
- * the controller's --sync-period fills it.
+ * the controller's --sync-period fills it. Tolerances stay unset too, as in
+ * HPA (whose controller flag applies when the HPA sets none): the decision
+ * core uses scaleUp/scaleDown.tolerance if set, else behavior.tolerance if
+ * set, else its config's tolerance_milli (EBB_DEFAULT_TOLERANCE_MILLI, 0.1,
+ * unless the controller is told otherwise).
  * Idempotent: defaulting a defaulted policy changes nothing.
  */
 #ifndef EBB_API_DEFAULTS_H

@@ -253,7 +253,7 @@ static void check_target_ref(const struct ebb_target_ref *t, struct ebb_errlist 
     ebb__validate_required_name(errs, base, "name", t->name, true);
 }
 
-static bool has_zero_capable_metric(const struct ebb_policy_spec *s)
+bool ebb__validate_zero_capable(const struct ebb_policy_spec *s)
 {
     for (size_t i = 0; i < s->n_metrics; i++)
         if (s->metrics[i].type == EBB_METRIC_EXTERNAL ||
@@ -289,11 +289,8 @@ static void check_replicas(const struct ebb_policy_spec *s, struct ebb_errlist *
         ebb__validate_fail(errs, "spec.minReplicas", NULL,
                            "must be less than or equal to spec.maxReplicas (%" PRId32 ")",
                            s->max_replicas);
-    } else if (s->min_replicas == 0 && !has_zero_capable_metric(s)) {
-        ebb__validate_fail(
-            errs, "spec.minReplicas", NULL,
-            "may be 0 only when at least one metric is of type External or Prometheus "
-            "(Resource and Pods metrics cannot be measured with no pods)");
+    } else if (s->min_replicas == 0 && !ebb__validate_zero_capable(s)) {
+        ebb__validate_fail(errs, "spec.minReplicas", NULL, "%s", EBB__MIN_ZERO_MSG);
     }
 }
 

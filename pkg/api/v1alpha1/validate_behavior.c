@@ -32,15 +32,11 @@ static void check_tolerance(const struct ebb_quantity *t, const char *base,
         ebb__validate_fail(errs, base, "tolerance", "must be greater than or equal to 0");
 }
 
-static void check_rules(const struct ebb_scaling_rules *r, const struct ebb_quantity *tolerance,
-                        const char *rp, struct ebb_errlist *errs)
+static void check_rules(const struct ebb_scaling_rules *r, const char *rp, struct ebb_errlist *errs)
 {
     char p[EBB__PATH_SZ];
 
-    /* Defaults copy behavior.tolerance here; a bad value is reported once,
-     * where it was written. */
-    if (!(tolerance->set && r->tolerance.milli == tolerance->milli))
-        check_tolerance(&r->tolerance, rp, errs);
+    check_tolerance(&r->tolerance, rp, errs);
     ebb__validate_duration(errs, rp, "stabilizationWindow", r->stabilization_ms, 0,
                            EBB_MAX_WINDOW_MS);
     ebb__validate_duration(errs, rp, "cooldown", r->cooldown_ms, 0, EBB__MAX_COOLDOWN_MS);
@@ -77,14 +73,20 @@ static void check_rules(const struct ebb_scaling_rules *r, const struct ebb_quan
 void ebb__validate_behavior(const struct ebb_behavior *b, struct ebb_errlist *errs)
 {
     check_tolerance(&b->tolerance, "spec.behavior", errs);
-    /* Without spec.behavior only the tolerance (defaulted) is meaningful. */
+    /* Without spec.behavior only the tolerance is meaningful. */
     if (!b->set)
         return;
-    check_rules(&b->scale_up, &b->tolerance, "spec.behavior.scaleUp", errs);
-    check_rules(&b->scale_down, &b->tolerance, "spec.behavior.scaleDown", errs);
+    check_rules(&b->scale_up, "spec.behavior.scaleUp", errs);
+    check_rules(&b->scale_down, "spec.behavior.scaleDown", errs);
 }
 
 /* ---- spec.schedules ---- */
+
+/* A cron expression that matches no date (0 0 31 2 *) is found by looking
+ * for its next occurrence over 8 years, a span that holds two February 29ths,
+ * from a fixed instant: validation is pure and reads no clock. */
+#define CRON_PROBE_FROM_MS 946684800000LL /* 2000-01-01T00:00:00Z */
+#define CRON_PROBE_SPAN_MS (8 * 366 * 24 * 3600 * 1000LL)
 
 /* IANA-looking: [A-Za-z0-9_+-]+ parts joined by single '/'. Whether the
  * zone exists is for the tz database to say. */
@@ -140,11 +142,17 @@ static void check_schedule(const struct ebb_schedule *sc, size_t i, const struct
 
     if (recurring) {
         struct ebb_cron c;
+        int64_t at;
         msg[0] = '\0';
         if (ebb_cron_parse(sc->cron, &c, msg, sizeof(msg)) != EBB_OK)
             ebb__validate_fail(errs, sp, "cron", "Invalid value: %s: %s",
                                ebb__validate_quote(sc->cron, q, sizeof(q)),
                                msg[0] ? msg : "not a valid cron expression");
+        else if (ebb_cron_next(&c, NULL, CRON_PROBE_FROM_MS, CRON_PROBE_SPAN_MS, &at) != EBB_OK)
+            ebb__validate_fail(errs, sp, "cron",
+                               "Invalid value: %s: never matches a date (such as February 31): "
+                               "the schedule would never be active",
+                               ebb__validate_quote(sc->cron, q, sizeof(q)));
         if (sc->duration_ms == EBB_UNSET)
             ebb__validate_fail(errs, sp, "duration",
                                "Required value: must be set together with cron");
@@ -205,6 +213,24 @@ static void check_schedule(const struct ebb_schedule *sc, size_t i, const struct
         ebb__validate_fail(errs, sp, "minReplicas",
                            "must be less than or equal to %s.maxReplicas (%" PRId32 ")", sp,
                            sc->max_replicas);
+    if (min_ok && sc->min_replicas == 0 && !ebb__validate_zero_capable(s))
+        ebb__validate_fail(errs, sp, "minReplicas", "%s", EBB__MIN_ZERO_MSG);
+
+    /* Every replica holds a slot of the port pool: a bound the pool cannot
+     * hold is a promise the controller cannot keep. */
+    int64_t slots = ebb__validate_pool_slots(&s->channel_ports);
+    const char *const fields[] = {"minReplicas", "maxReplicas"};
+    const int32_t values[] = {min_ok ? sc->min_replicas : -1, max_ok ? sc->max_replicas : -1};
+    for (size_t k = 0; slots >= 0 && k < EBB__COUNT(fields); k++) {
+        const struct ebb_channel_ports *cp = &s->channel_ports;
+        if (values[k] > slots)
+            ebb__validate_fail(errs, sp, fields[k],
+                               "must be less than or equal to %" PRId64
+                               ", the slots of the channel port pool (ports %" PRId32 "-%" PRId32
+                               ", %" PRId32 " per replica): lower it, or raise "
+                               "spec.channelPorts.limit",
+                               slots, cp->base, cp->limit, cp->range_size);
+    }
 }
 
 void ebb__validate_schedules(const struct ebb_policy_spec *s, struct ebb_errlist *errs)
@@ -218,6 +244,15 @@ void ebb__validate_schedules(const struct ebb_policy_spec *s, struct ebb_errlist
 }
 
 /* ---- spec.channelPorts ---- */
+
+int64_t ebb__validate_pool_slots(const struct ebb_channel_ports *c)
+{
+    bool ports_ok = c->base >= 1 && c->base <= EBB__MAX_PORT && c->range_size >= 1 &&
+                    c->range_size <= EBB__MAX_PORT && c->limit >= 1 && c->limit <= EBB__MAX_PORT;
+    if (!c->set || !ports_ok || (int64_t)c->limit < (int64_t)c->base + c->range_size - 1)
+        return -1;
+    return ((int64_t)c->limit - c->base + 1) / c->range_size;
+}
 
 static bool check_port(struct ebb_errlist *errs, const char *field, int32_t v)
 {

@@ -80,6 +80,17 @@ void ebb__validate_required_name(struct ebb_errlist *errs, const char *base, con
 void ebb__validate_duration(struct ebb_errlist *errs, const char *base, const char *field,
                             int64_t ms, int64_t lo, int64_t hi);
 
+/* validate.c: some metric is External or Prometheus, the types that can be
+ * read with no pods, so minReplicas (spec or schedule) may be 0. */
+bool ebb__validate_zero_capable(const struct ebb_policy_spec *s);
+#define EBB__MIN_ZERO_MSG                                                                          \
+    "may be 0 only when at least one metric is of type External or Prometheus (Resource and "      \
+    "Pods metrics cannot be measured with no pods)"
+
+/* validate_behavior.c: the number of slots of spec.channelPorts, or -1 when
+ * there is no pool or it is not valid (reported on its own). */
+int64_t ebb__validate_pool_slots(const struct ebb_channel_ports *c);
+
 /* validate_metrics.c: spec.metrics. */
 void ebb__validate_metrics(const struct ebb_policy_spec *s, struct ebb_errlist *errs);
 
