@@ -13,8 +13,11 @@ for t in "$build"/tests/*_test; do
   # cmocka writes its summary to stderr and the rest to stdout: with both in
   # one pipe the lines can interleave, so the counts are taken anywhere in a
   # line and re-printed on lines of their own.
-  out=$("$t" 2>&1)
+  # A hung test program fails after 5 minutes instead of stalling the run.
+  out=$(timeout 300 "$t" 2>&1)
   rc=$?
+  [ $rc -eq 124 ] && out="$out
+$(basename "$t"): timed out after 300 s"
   p=$(printf '%s\n' "$out" | grep -o '\[  PASSED  \] [0-9]* test(s)' | tail -1 | grep -o '[0-9][0-9]*')
   f=$(printf '%s\n' "$out" | grep -o '\[  FAILED  \] [0-9]* test(s), listed below' | tail -1 | grep -o '[0-9][0-9]*')
   echo "[==========] $(basename "$t")"
@@ -31,7 +34,7 @@ done
 
 for s in tests/e2e/*.sh; do
   [ -f "$s" ] || continue
-  out=$(bash "$s" 2>&1)
+  out=$(timeout 600 bash "$s" 2>&1)
   rc=$?
   p=$(printf '%s\n' "$out" | sed -n 's/^ok \([0-9]*\).*/x/p' | wc -l)
   f=$(printf '%s\n' "$out" | sed -n 's/^not ok \([0-9]*\).*/x/p' | wc -l)
