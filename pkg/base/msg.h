@@ -10,6 +10,12 @@
 
 #include <stddef.h>
 
+#include "rc.h"
+
 void ebb_msgf(char *msg, size_t msgsz, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* ebb_msgf(), then returns rc: `return ebb_errf(err, errsz, EBB_ERR_PARSE, ...);` */
+enum ebb_rc ebb_errf(char *msg, size_t msgsz, enum ebb_rc rc, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 #endif

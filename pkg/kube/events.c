@@ -57,15 +57,6 @@ void ebb_events_opts_default(struct ebb_events_opts *o /* OUT */)
     o->ctx = NULL;
 }
 
-static char *dup_str(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *d = malloc(n);
-    if (d != NULL)
-        memcpy(d, s, n);
-    return d;
-}
-
 enum ebb_rc ebb_events_new(struct ebb_kube_client *c, const struct ebb_events_opts *o,
                            struct ebb_events **out /* OUT */, char *err, size_t errsz)
 {
@@ -84,8 +75,8 @@ enum ebb_rc ebb_events_new(struct ebb_kube_client *c, const struct ebb_events_op
     ev->queue_max = o->queue_max > 0 ? o->queue_max : QUEUE_MAX_DEFAULT;
     ev->on_error = o->on_error;
     ev->ctx = o->ctx;
-    ev->controller = dup_str(o->reporting_controller ? o->reporting_controller : "ebb");
-    ev->instance = dup_str(o->reporting_instance);
+    ev->controller = strdup(o->reporting_controller ? o->reporting_controller : "ebb");
+    ev->instance = strdup(o->reporting_instance);
     if (ev->controller == NULL || ev->instance == NULL)
         goto out;
     rc = ebb_event_agg_init(&ev->agg, &o->agg);

@@ -21,6 +21,7 @@
 #include "../base/rfc3339.h"
 #include "../base/strbuf.h"
 #include "kubeconfig_internal.h"
+#include "../base/msg.h"
 
 #define EXEC_INFO_ENV "KUBERNETES_EXEC_INFO"
 #define MAX_STDERR 4096 /* kept for the message; the rest is drained */
@@ -28,18 +29,6 @@
 #define MAX_SHOWN 300 /* bytes of stderr shown in a message (never of stdout: the token) */
 
 extern char **environ;
-
-static enum ebb_rc errf(char *err, size_t errsz, enum ebb_rc rc, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static enum ebb_rc errf(char *err, size_t errsz, enum ebb_rc rc, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errsz, fmt, ap);
-    va_end(ap);
-    return rc;
-}
 
 void ebb_kube_creds_init(struct ebb_kube_creds *c)
 {
@@ -194,7 +183,7 @@ unreadable:
     if (c->token == NULL && cfg->token)
         rc = set_field(c, &c->token, NULL, cfg->token, strlen(cfg->token));
     else if (c->token == NULL)
-        rc = errf(err, errsz, EBB_ERR_IO, "token file %s: %s", cfg->token_file, why);
+        rc = ebb_errf(err, errsz, EBB_ERR_IO, "token file %s: %s", cfg->token_file, why);
 out:
     ebb_strbuf_release(&sb);
     return rc;
@@ -225,7 +214,7 @@ static enum ebb_rc refresh_pem(struct ebb_kube_creds *c, const char *file, const
 out:
     if (rc == EBB_ERR_IO) {
         have->valid = false;
-        rc = *field ? EBB_OK : errf(err, errsz, rc, "%s: %s", file, errno_text(errnum));
+        rc = *field ? EBB_OK : ebb_errf(err, errsz, rc, "%s: %s", file, errno_text(errnum));
     }
     ebb_strbuf_release(&sb);
     return rc;
@@ -259,7 +248,7 @@ static enum ebb_rc member_string(const cJSON *obj, const char *name, const char 
     if (v == NULL || cJSON_IsNull(v))
         return EBB_OK;
     if (!cJSON_IsString(v))
-        return errf(err, errsz, EBB_ERR_PARSE, "%s is not a string", path);
+        return ebb_errf(err, errsz, EBB_ERR_PARSE, "%s is not a string", path);
     if (v->valuestring[0])
         *out = v->valuestring;
     return EBB_OK;
@@ -296,54 +285,54 @@ enum ebb_rc ebb_kube_exec_credential_parse(const char *json, size_t len, const c
     for (blank = 0; blank < len && json[blank] && strchr(" \t\r\n", json[blank]); blank++)
         ;
     if (blank == len) {
-        rc = errf(err, errsz, EBB_ERR_PARSE,
-                  "output is empty; want an ExecCredential JSON object on stdout");
+        rc = ebb_errf(err, errsz, EBB_ERR_PARSE,
+                      "output is empty; want an ExecCredential JSON object on stdout");
         goto out;
     }
     if (root == NULL) {
         at = end && end >= json && end <= json + len ? (size_t)(end - json) : 0;
-        rc = errf(err, errsz, EBB_ERR_PARSE,
-                  "output is not valid JSON (error at byte %zu of %zu); want an ExecCredential "
-                  "JSON object",
-                  at, len);
+        rc = ebb_errf(err, errsz, EBB_ERR_PARSE,
+                      "output is not valid JSON (error at byte %zu of %zu); want an ExecCredential "
+                      "JSON object",
+                      at, len);
         goto out;
     }
     if (end < json + len) {
-        rc = errf(err, errsz, EBB_ERR_PARSE,
-                  "output has more after the JSON value (at byte %zu of %zu); want one "
-                  "ExecCredential JSON object",
-                  (size_t)(end - json), len);
+        rc = ebb_errf(err, errsz, EBB_ERR_PARSE,
+                      "output has more after the JSON value (at byte %zu of %zu); want one "
+                      "ExecCredential JSON object",
+                      (size_t)(end - json), len);
         goto out;
     }
     if (!cJSON_IsObject(root)) {
-        rc = errf(err, errsz, EBB_ERR_PARSE, "output is not a JSON object");
+        rc = ebb_errf(err, errsz, EBB_ERR_PARSE, "output is not a JSON object");
         goto out;
     }
     if ((rc = member_string(root, "apiVersion", "apiVersion", &s, err, errsz)))
         goto out;
     if (s == NULL) {
-        rc = errf(err, errsz, EBB_ERR_PARSE, "output has no apiVersion; want %s", api_version);
+        rc = ebb_errf(err, errsz, EBB_ERR_PARSE, "output has no apiVersion; want %s", api_version);
         goto out;
     }
     if (strcmp(s, api_version) != 0) {
-        rc = errf(err, errsz, EBB_ERR_INVALID,
-                  "returned apiVersion %s, but the kubeconfig asks for %s", s, api_version);
+        rc = ebb_errf(err, errsz, EBB_ERR_INVALID,
+                      "returned apiVersion %s, but the kubeconfig asks for %s", s, api_version);
         goto out;
     }
     if ((rc = member_string(root, "kind", "kind", &s, err, errsz)))
         goto out;
     if (s == NULL || strcmp(s, "ExecCredential") != 0) {
-        rc = errf(err, errsz, EBB_ERR_PARSE, "output has kind \"%s\", not ExecCredential",
-                  s ? s : "");
+        rc = ebb_errf(err, errsz, EBB_ERR_PARSE, "output has kind \"%s\", not ExecCredential",
+                      s ? s : "");
         goto out;
     }
     status = cJSON_GetObjectItemCaseSensitive(root, "status");
     if (status == NULL || cJSON_IsNull(status)) {
-        rc = errf(err, errsz, EBB_ERR_INVALID, "output has no status");
+        rc = ebb_errf(err, errsz, EBB_ERR_INVALID, "output has no status");
         goto out;
     }
     if (!cJSON_IsObject(status)) {
-        rc = errf(err, errsz, EBB_ERR_PARSE, "status is not an object");
+        rc = ebb_errf(err, errsz, EBB_ERR_PARSE, "status is not an object");
         goto out;
     }
     if ((rc = member_string(status, "token", "status.token", &token, err, errsz)) ||
@@ -354,19 +343,19 @@ enum ebb_rc ebb_kube_exec_credential_parse(const char *json, size_t len, const c
                             errsz)))
         goto out;
     if (token == NULL && cert == NULL && key == NULL) {
-        rc = errf(err, errsz, EBB_ERR_INVALID,
-                  "status has no token and no clientCertificateData/clientKeyData");
+        rc = ebb_errf(err, errsz, EBB_ERR_INVALID,
+                      "status has no token and no clientCertificateData/clientKeyData");
         goto out;
     }
     if ((cert == NULL) != (key == NULL)) {
-        rc = errf(err, errsz, EBB_ERR_INVALID, "status has %s without %s",
-                  cert ? "clientCertificateData" : "clientKeyData",
-                  cert ? "clientKeyData" : "clientCertificateData");
+        rc = ebb_errf(err, errsz, EBB_ERR_INVALID, "status has %s without %s",
+                      cert ? "clientCertificateData" : "clientKeyData",
+                      cert ? "clientKeyData" : "clientCertificateData");
         goto out;
     }
     if (exp && ebb_rfc3339_parse(exp, &out->expiry_ms) != EBB_OK) {
-        rc = errf(err, errsz, EBB_ERR_PARSE,
-                  "status.expirationTimestamp \"%.64s\" is not an RFC 3339 time", exp);
+        rc = ebb_errf(err, errsz, EBB_ERR_PARSE,
+                      "status.expirationTimestamp \"%.64s\" is not an RFC 3339 time", exp);
         goto out;
     }
     if ((rc = copy_out(&out->token, NULL, token)) ||
@@ -375,7 +364,7 @@ enum ebb_rc ebb_kube_exec_credential_parse(const char *json, size_t len, const c
         goto out;
 out:
     if (rc == EBB_ERR_NOMEM)
-        errf(err, errsz, rc, "out of memory");
+        ebb_errf(err, errsz, rc, "out of memory");
     if (rc)
         ebb_kube_exec_result_release(out);
     cJSON_Delete(root);
@@ -413,8 +402,8 @@ static enum ebb_rc exec_info(const struct ebb_kube_config *cfg, char **out, char
         if (data == NULL && cfg->ca_file) {
             rc = slurp(cfg->ca_file, MAX_CRED_FILE, &ca, &errnum);
             if (rc == EBB_ERR_IO)
-                errf(err, errsz, rc, "provideClusterInfo: certificate-authority %s: %s",
-                     cfg->ca_file, errno_text(errnum));
+                ebb_errf(err, errsz, rc, "provideClusterInfo: certificate-authority %s: %s",
+                         cfg->ca_file, errno_text(errnum));
             if (rc)
                 goto out;
             rc = EBB_ERR_NOMEM;
@@ -436,7 +425,7 @@ static enum ebb_rc exec_info(const struct ebb_kube_config *cfg, char **out, char
     rc = *out ? EBB_OK : EBB_ERR_NOMEM;
 out:
     if (rc == EBB_ERR_NOMEM)
-        errf(err, errsz, rc, "out of memory");
+        ebb_errf(err, errsz, rc, "out of memory");
     free(b64);
     ebb_strbuf_release(&ca);
     cJSON_Delete(root);
@@ -605,9 +594,9 @@ static enum ebb_rc run_plugin(const struct ebb_kube_config *cfg, int64_t timeout
         while (hint_len > 0 && strchr(" \t\r\n", hint[hint_len - 1]))
             hint_len--;
         rc = e == ENOMEM ? EBB_ERR_NOMEM : EBB_ERR_IO;
-        errf(err, errsz, rc, "exec plugin \"%s\": %s%s%.*s", x->command,
-             e == ENOENT ? "executable not found" : strerror(e), hint_len ? "; " : "", hint_len,
-             hint);
+        ebb_errf(err, errsz, rc, "exec plugin \"%s\": %s%s%.*s", x->command,
+                 e == ENOENT ? "executable not found" : strerror(e), hint_len ? "; " : "", hint_len,
+                 hint);
         goto out;
     }
     if ((rc = exec_info(cfg, &info, err, errsz)))
@@ -622,7 +611,7 @@ static enum ebb_rc run_plugin(const struct ebb_kube_config *cfg, int64_t timeout
 
     rc = EBB_ERR_IO;
     if (pipe(out_pipe) != 0 || pipe(err_pipe) != 0) {
-        errf(err, errsz, rc, "exec plugin \"%s\": pipe: %s", x->command, strerror(errno));
+        ebb_errf(err, errsz, rc, "exec plugin \"%s\": pipe: %s", x->command, strerror(errno));
         goto out;
     }
     set_cloexec_nonblock(out_pipe[0], true);
@@ -655,7 +644,7 @@ static enum ebb_rc run_plugin(const struct ebb_kube_config *cfg, int64_t timeout
     e = posix_spawn(&pid, exe, &fa, &attr, argv, envp);
     if (e != 0) {
         pid = -1;
-        errf(err, errsz, rc, "exec plugin \"%s\": %s", x->command, strerror(e));
+        ebb_errf(err, errsz, rc, "exec plugin \"%s\": %s", x->command, strerror(e));
         goto out;
     }
     close(out_pipe[1]);
@@ -690,7 +679,8 @@ static enum ebb_rc run_plugin(const struct ebb_kube_config *cfg, int64_t timeout
             break;
         }
         if (w < 0 && errno != EINTR) {
-            errf(err, errsz, rc, "exec plugin \"%s\": waitpid: %s", x->command, strerror(errno));
+            ebb_errf(err, errsz, rc, "exec plugin \"%s\": waitpid: %s", x->command,
+                     strerror(errno));
             goto out;
         }
         if (mono_ms() >= deadline)
@@ -699,12 +689,13 @@ static enum ebb_rc run_plugin(const struct ebb_kube_config *cfg, int64_t timeout
             poll(NULL, 0, 5);
     }
     if (timed_out) {
-        errf(err, errsz, rc, "exec plugin \"%s\": no answer after %lld ms; killed it", x->command,
-             (long long)timeout_ms);
+        ebb_errf(err, errsz, rc, "exec plugin \"%s\": no answer after %lld ms; killed it",
+                 x->command, (long long)timeout_ms);
         goto out;
     }
     if (overflow) {
-        errf(err, errsz, rc, "exec plugin \"%s\": printed more than 1 MiB; killed it", x->command);
+        ebb_errf(err, errsz, rc, "exec plugin \"%s\": printed more than 1 MiB; killed it",
+                 x->command);
         goto out;
     }
     if ((rc = ebb_strbuf_rc(so)) || (rc = ebb_strbuf_rc(&se)))
@@ -712,13 +703,13 @@ static enum ebb_rc run_plugin(const struct ebb_kube_config *cfg, int64_t timeout
     rc = EBB_ERR_IO;
     shown(se.buf, se.len, shown_err, sizeof(shown_err));
     if (WIFSIGNALED(status)) {
-        errf(err, errsz, rc, "exec plugin \"%s\": killed by signal %d%s%s", x->command,
-             WTERMSIG(status), shown_err[0] ? ": " : "", shown_err);
+        ebb_errf(err, errsz, rc, "exec plugin \"%s\": killed by signal %d%s%s", x->command,
+                 WTERMSIG(status), shown_err[0] ? ": " : "", shown_err);
         goto out;
     }
     if (WEXITSTATUS(status) != 0) {
-        errf(err, errsz, rc, "exec plugin \"%s\": exit code %d: %s", x->command,
-             WEXITSTATUS(status), shown_err[0] ? shown_err : "(nothing on stderr)");
+        ebb_errf(err, errsz, rc, "exec plugin \"%s\": exit code %d: %s", x->command,
+                 WEXITSTATUS(status), shown_err[0] ? shown_err : "(nothing on stderr)");
         goto out;
     }
     rc = EBB_OK;
@@ -727,7 +718,7 @@ nomem:
     rc = EBB_ERR_NOMEM;
 out:
     if (rc == EBB_ERR_NOMEM)
-        errf(err, errsz, rc, "exec plugin: out of memory");
+        ebb_errf(err, errsz, rc, "exec plugin: out of memory");
     if (pid > 0) {
         kill(-pid, SIGKILL);
         kill(pid, SIGKILL);
@@ -771,7 +762,7 @@ static enum ebb_rc refresh_exec(struct ebb_kube_creds *c, const struct ebb_kube_
     rc =
         ebb_kube_exec_credential_parse(so.buf, so.len, cfg->exec.api_version, &r, msg, sizeof(msg));
     if (rc) {
-        errf(err, errsz, rc, "exec plugin \"%s\": %s", cfg->exec.command, msg);
+        ebb_errf(err, errsz, rc, "exec plugin \"%s\": %s", cfg->exec.command, msg);
         goto out;
     }
     if ((rc = set_field(c, &c->token, NULL, r.token, r.token ? strlen(r.token) : 0)) ||
@@ -779,7 +770,7 @@ static enum ebb_rc refresh_exec(struct ebb_kube_creds *c, const struct ebb_kube_
                         r.client_cert_pem_len)) ||
         (rc = set_field(c, &c->client_key_pem, &c->client_key_pem_len, r.client_key_pem,
                         r.client_key_pem_len))) {
-        errf(err, errsz, rc, "exec plugin: out of memory");
+        ebb_errf(err, errsz, rc, "exec plugin: out of memory");
         goto out;
     }
     c->expiry_ms = r.expiry_ms;

@@ -27,6 +27,7 @@
 #include "../base/arena.h"
 #include "../base/strbuf.h"
 #include "kubeconfig_internal.h"
+#include "../base/msg.h"
 
 #define DEFAULT_SA_DIR "/var/run/secrets/kubernetes.io/serviceaccount"
 #define MAX_FILE_SIZE (16u << 20)
@@ -44,18 +45,6 @@ struct merged {
 };
 
 enum list_kind { L_CLUSTERS, L_USERS, L_CONTEXTS };
-
-static enum ebb_rc errf(char *err, size_t errsz, enum ebb_rc rc, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static enum ebb_rc errf(char *err, size_t errsz, enum ebb_rc rc, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errsz, fmt, ap);
-    va_end(ap);
-    return rc;
-}
 
 static const char *entry_name(const struct ebb__kc_file *f, enum list_kind k, size_t i)
 {
@@ -283,35 +272,36 @@ static enum ebb_rc check_cluster(const struct ebb__kc_cluster *cl, struct ebb_st
     size_t i = cl->index;
 
     if (cl->server == NULL)
-        return errf(err, errsz, EBB_ERR_INVALID,
-                    "%s: clusters[%zu].cluster.server: missing; set it to the API server's URL "
-                    "(https://host:port)",
-                    file, i);
+        return ebb_errf(err, errsz, EBB_ERR_INVALID,
+                        "%s: clusters[%zu].cluster.server: missing; set it to the API server's URL "
+                        "(https://host:port)",
+                        file, i);
     if (cl->proxy_url)
-        return errf(err, errsz, EBB_ERR_INVALID,
-                    "%s: clusters[%zu].cluster.proxy-url: not supported; remove it (ebb connects "
-                    "to the server directly)",
-                    file, i);
+        return ebb_errf(
+            err, errsz, EBB_ERR_INVALID,
+            "%s: clusters[%zu].cluster.proxy-url: not supported; remove it (ebb connects "
+            "to the server directly)",
+            file, i);
     if (cl->ca_file && cl->ca_data)
-        return errf(err, errsz, EBB_ERR_INVALID,
-                    "%s: clusters[%zu].cluster: both certificate-authority and "
-                    "certificate-authority-data are set; keep one",
-                    file, i);
+        return ebb_errf(err, errsz, EBB_ERR_INVALID,
+                        "%s: clusters[%zu].cluster: both certificate-authority and "
+                        "certificate-authority-data are set; keep one",
+                        file, i);
     if (cl->insecure && (cl->ca_file || cl->ca_data))
-        return errf(err, errsz, EBB_ERR_INVALID,
-                    "%s: clusters[%zu].cluster: insecure-skip-tls-verify is true and a "
-                    "certificate authority is set; keep one",
-                    file, i);
+        return ebb_errf(err, errsz, EBB_ERR_INVALID,
+                        "%s: clusters[%zu].cluster: insecure-skip-tls-verify is true and a "
+                        "certificate authority is set; keep one",
+                        file, i);
     if (cl->ca_file && !can_read(cl->ca_file, &why))
-        return errf(err, errsz, EBB_ERR_IO,
-                    "%s: clusters[%zu].cluster.certificate-authority: file %s: %s", file, i,
-                    cl->ca_file, why);
+        return ebb_errf(err, errsz, EBB_ERR_IO,
+                        "%s: clusters[%zu].cluster.certificate-authority: file %s: %s", file, i,
+                        cl->ca_file, why);
     if (cl->ca_data && !has_pem_block(cl->ca_data, cl->ca_data_len))
-        return errf(err, errsz, EBB_ERR_INVALID,
-                    "%s: clusters[%zu].cluster.certificate-authority-data: no PEM block "
-                    "(-----BEGIN ...) in the %zu decoded bytes; it must be the base64 of a PEM "
-                    "file",
-                    file, i, cl->ca_data_len);
+        return ebb_errf(err, errsz, EBB_ERR_INVALID,
+                        "%s: clusters[%zu].cluster.certificate-authority-data: no PEM block "
+                        "(-----BEGIN ...) in the %zu decoded bytes; it must be the base64 of a PEM "
+                        "file",
+                        file, i, cl->ca_data_len);
     if (cl->insecure)
         ebb_strbuf_addf(warn,
                         "%s: clusters[%zu].cluster.insecure-skip-tls-verify is true: the "
@@ -327,33 +317,34 @@ static enum ebb_rc check_exec(const struct ebb__kc_user *u, char *err, size_t er
     size_t i = u->index, k;
 
     if (u->exec_command == NULL)
-        return errf(err, errsz, EBB_ERR_INVALID,
-                    "%s: users[%zu].user.exec.command: missing; name the credential plugin", file,
-                    i);
+        return ebb_errf(err, errsz, EBB_ERR_INVALID,
+                        "%s: users[%zu].user.exec.command: missing; name the credential plugin",
+                        file, i);
     if (u->exec_api_version == NULL)
-        return errf(err, errsz, EBB_ERR_INVALID,
-                    "%s: users[%zu].user.exec.apiVersion: missing; use %s or %s", file, i, EXEC_V1,
-                    EXEC_V1BETA1);
+        return ebb_errf(err, errsz, EBB_ERR_INVALID,
+                        "%s: users[%zu].user.exec.apiVersion: missing; use %s or %s", file, i,
+                        EXEC_V1, EXEC_V1BETA1);
     if (strcmp(u->exec_api_version, EXEC_V1) != 0 && strcmp(u->exec_api_version, EXEC_V1BETA1))
-        return errf(err, errsz, EBB_ERR_INVALID,
-                    "%s: users[%zu].user.exec.apiVersion: \"%s\" is not supported; use %s or %s",
-                    file, i, u->exec_api_version, EXEC_V1, EXEC_V1BETA1);
+        return ebb_errf(
+            err, errsz, EBB_ERR_INVALID,
+            "%s: users[%zu].user.exec.apiVersion: \"%s\" is not supported; use %s or %s", file, i,
+            u->exec_api_version, EXEC_V1, EXEC_V1BETA1);
     if (u->exec_interactive_mode == NULL) {
         /* clientcmd defaults it to IfAvailable for v1beta1 only. */
         if (strcmp(u->exec_api_version, EXEC_V1) == 0)
-            return errf(err, errsz, EBB_ERR_INVALID,
-                        "%s: users[%zu].user.exec.interactiveMode: required with %s; use Never "
-                        "(ebb never runs a plugin interactively)",
-                        file, i, EXEC_V1);
+            return ebb_errf(err, errsz, EBB_ERR_INVALID,
+                            "%s: users[%zu].user.exec.interactiveMode: required with %s; use Never "
+                            "(ebb never runs a plugin interactively)",
+                            file, i, EXEC_V1);
         return EBB_OK;
     }
     for (k = 0; k < sizeof(modes) / sizeof(modes[0]); k++)
         if (strcmp(u->exec_interactive_mode, modes[k]) == 0)
             return EBB_OK;
-    return errf(err, errsz, EBB_ERR_INVALID,
-                "%s: users[%zu].user.exec.interactiveMode: \"%s\" is not one of Never, "
-                "IfAvailable, Always",
-                file, i, u->exec_interactive_mode);
+    return ebb_errf(err, errsz, EBB_ERR_INVALID,
+                    "%s: users[%zu].user.exec.interactiveMode: \"%s\" is not one of Never, "
+                    "IfAvailable, Always",
+                    file, i, u->exec_interactive_mode);
 }
 
 static enum ebb_rc check_user(const struct ebb__kc_user *u, char *err, size_t errsz)
@@ -363,57 +354,59 @@ static enum ebb_rc check_user(const struct ebb__kc_user *u, char *err, size_t er
     bool cert = u->cert_file || u->cert_data, key = u->key_file || u->key_data;
 
     if (u->unsupported && strcmp(u->unsupported, "auth-provider") == 0)
-        return errf(err, errsz, EBB_ERR_INVALID,
-                    "%s: users[%zu].user.auth-provider: not supported; use an exec credential "
-                    "plugin (exec) instead",
-                    file, i);
+        return ebb_errf(err, errsz, EBB_ERR_INVALID,
+                        "%s: users[%zu].user.auth-provider: not supported; use an exec credential "
+                        "plugin (exec) instead",
+                        file, i);
     if (u->unsupported)
-        return errf(err, errsz, EBB_ERR_INVALID,
-                    "%s: users[%zu].user.%s: impersonation is not supported; remove it", file, i,
-                    u->unsupported);
+        return ebb_errf(err, errsz, EBB_ERR_INVALID,
+                        "%s: users[%zu].user.%s: impersonation is not supported; remove it", file,
+                        i, u->unsupported);
     if (u->token && (u->username || u->password))
-        return errf(err, errsz, EBB_ERR_INVALID,
-                    "%s: users[%zu].user: more than one authentication method (token and "
-                    "username/password); keep one",
-                    file, i);
+        return ebb_errf(err, errsz, EBB_ERR_INVALID,
+                        "%s: users[%zu].user: more than one authentication method (token and "
+                        "username/password); keep one",
+                        file, i);
     if (u->cert_file && u->cert_data)
-        return errf(err, errsz, EBB_ERR_INVALID,
-                    "%s: users[%zu].user: both client-certificate and client-certificate-data "
-                    "are set; keep one",
-                    file, i);
+        return ebb_errf(err, errsz, EBB_ERR_INVALID,
+                        "%s: users[%zu].user: both client-certificate and client-certificate-data "
+                        "are set; keep one",
+                        file, i);
     if (u->key_file && u->key_data)
-        return errf(err, errsz, EBB_ERR_INVALID,
-                    "%s: users[%zu].user: both client-key and client-key-data are set; keep one",
-                    file, i);
+        return ebb_errf(
+            err, errsz, EBB_ERR_INVALID,
+            "%s: users[%zu].user: both client-key and client-key-data are set; keep one", file, i);
     if (cert && !key)
-        return errf(err, errsz, EBB_ERR_INVALID,
-                    "%s: users[%zu].user: %s is set without client-key or client-key-data", file, i,
-                    u->cert_file ? "client-certificate" : "client-certificate-data");
+        return ebb_errf(err, errsz, EBB_ERR_INVALID,
+                        "%s: users[%zu].user: %s is set without client-key or client-key-data",
+                        file, i, u->cert_file ? "client-certificate" : "client-certificate-data");
     if (key && !cert)
-        return errf(err, errsz, EBB_ERR_INVALID,
-                    "%s: users[%zu].user: %s is set without client-certificate or "
-                    "client-certificate-data",
-                    file, i, u->key_file ? "client-key" : "client-key-data");
+        return ebb_errf(err, errsz, EBB_ERR_INVALID,
+                        "%s: users[%zu].user: %s is set without client-certificate or "
+                        "client-certificate-data",
+                        file, i, u->key_file ? "client-key" : "client-key-data");
     if (u->cert_file && !can_read(u->cert_file, &why))
-        return errf(err, errsz, EBB_ERR_IO, "%s: users[%zu].user.client-certificate: file %s: %s",
-                    file, i, u->cert_file, why);
+        return ebb_errf(err, errsz, EBB_ERR_IO,
+                        "%s: users[%zu].user.client-certificate: file %s: %s", file, i,
+                        u->cert_file, why);
     if (u->key_file && !can_read(u->key_file, &why))
-        return errf(err, errsz, EBB_ERR_IO, "%s: users[%zu].user.client-key: file %s: %s", file, i,
-                    u->key_file, why);
+        return ebb_errf(err, errsz, EBB_ERR_IO, "%s: users[%zu].user.client-key: file %s: %s", file,
+                        i, u->key_file, why);
     if (u->cert_data && !has_pem_block(u->cert_data, u->cert_data_len))
-        return errf(err, errsz, EBB_ERR_INVALID,
-                    "%s: users[%zu].user.client-certificate-data: no PEM block (-----BEGIN ...) "
-                    "in the %zu decoded bytes; it must be the base64 of a PEM file",
-                    file, i, u->cert_data_len);
+        return ebb_errf(
+            err, errsz, EBB_ERR_INVALID,
+            "%s: users[%zu].user.client-certificate-data: no PEM block (-----BEGIN ...) "
+            "in the %zu decoded bytes; it must be the base64 of a PEM file",
+            file, i, u->cert_data_len);
     if (u->key_data && !has_pem_block(u->key_data, u->key_data_len))
-        return errf(err, errsz, EBB_ERR_INVALID,
-                    "%s: users[%zu].user.client-key-data: no PEM block (-----BEGIN ...) in the "
-                    "%zu decoded bytes; it must be the base64 of a PEM file",
-                    file, i, u->key_data_len);
+        return ebb_errf(err, errsz, EBB_ERR_INVALID,
+                        "%s: users[%zu].user.client-key-data: no PEM block (-----BEGIN ...) in the "
+                        "%zu decoded bytes; it must be the base64 of a PEM file",
+                        file, i, u->key_data_len);
     /* client-go reads tokenFile only when there is no token. */
     if (u->token_file && !u->token && !can_read(u->token_file, &why))
-        return errf(err, errsz, EBB_ERR_IO, "%s: users[%zu].user.tokenFile: file %s: %s", file, i,
-                    u->token_file, why);
+        return ebb_errf(err, errsz, EBB_ERR_IO, "%s: users[%zu].user.tokenFile: file %s: %s", file,
+                        i, u->token_file, why);
     if (u->has_exec)
         return check_exec(u, err, errsz);
     return EBB_OK;
@@ -479,39 +472,40 @@ static enum ebb_rc resolve(const struct merged *m, const char *context, struct e
 
     if (context == NULL) {
         list_names(m, L_CONTEXTS, names, sizeof(names));
-        return errf(err, errsz, EBB_ERR_INVALID,
-                    "%s: current-context is not set; pass --context (contexts: %s)", m->source,
-                    names);
+        return ebb_errf(err, errsz, EBB_ERR_INVALID,
+                        "%s: current-context is not set; pass --context (contexts: %s)", m->source,
+                        names);
     }
     if (!find(m, L_CONTEXTS, context, &f, &at)) {
         list_names(m, L_CONTEXTS, names, sizeof(names));
         if (m->current_context == context)
-            return errf(err, errsz, EBB_ERR_NOTFOUND,
-                        "%s: current-context: context \"%s\" is not defined (contexts: %s)",
-                        m->current_context_file->path, context, names);
-        return errf(err, errsz, EBB_ERR_NOTFOUND,
-                    "--context: context \"%s\" is not defined in %s (contexts: %s)", context,
-                    m->source, names);
+            return ebb_errf(err, errsz, EBB_ERR_NOTFOUND,
+                            "%s: current-context: context \"%s\" is not defined (contexts: %s)",
+                            m->current_context_file->path, context, names);
+        return ebb_errf(err, errsz, EBB_ERR_NOTFOUND,
+                        "--context: context \"%s\" is not defined in %s (contexts: %s)", context,
+                        m->source, names);
     }
     x = &f->contexts[at];
     if (x->cluster == NULL)
-        return errf(err, errsz, EBB_ERR_INVALID,
-                    "%s: contexts[%zu].context.cluster: missing; name one of the clusters", f->path,
-                    at);
+        return ebb_errf(err, errsz, EBB_ERR_INVALID,
+                        "%s: contexts[%zu].context.cluster: missing; name one of the clusters",
+                        f->path, at);
     if (!find(m, L_CLUSTERS, x->cluster, &f, &at)) {
         list_names(m, L_CLUSTERS, names, sizeof(names));
-        return errf(err, errsz, EBB_ERR_NOTFOUND,
-                    "%s: contexts[%zu].context.cluster: cluster \"%s\" is not defined "
-                    "(clusters: %s)",
-                    x->file->path, x->index, x->cluster, names);
+        return ebb_errf(err, errsz, EBB_ERR_NOTFOUND,
+                        "%s: contexts[%zu].context.cluster: cluster \"%s\" is not defined "
+                        "(clusters: %s)",
+                        x->file->path, x->index, x->cluster, names);
     }
     cl = &f->clusters[at];
     if (x->user) {
         if (!find(m, L_USERS, x->user, &f, &at)) {
             list_names(m, L_USERS, names, sizeof(names));
-            return errf(err, errsz, EBB_ERR_NOTFOUND,
-                        "%s: contexts[%zu].context.user: user \"%s\" is not defined (users: %s)",
-                        x->file->path, x->index, x->user, names);
+            return ebb_errf(
+                err, errsz, EBB_ERR_NOTFOUND,
+                "%s: contexts[%zu].context.user: user \"%s\" is not defined (users: %s)",
+                x->file->path, x->index, x->user, names);
         }
         u = &f->users[at];
     }
@@ -525,8 +519,8 @@ static enum ebb_rc resolve(const struct merged *m, const char *context, struct e
     tls = cl->ca_file || cl->ca_data || cl->insecure || (u && (u->cert_file || u->cert_data));
     rc = normalize_server(cl->server, tls, &out->server, &why);
     if (rc == EBB_ERR_INVALID)
-        return errf(err, errsz, rc, "%s: clusters[%zu].cluster.server: \"%s\" %s", cl->file->path,
-                    cl->index, cl->server, why);
+        return ebb_errf(err, errsz, rc, "%s: clusters[%zu].cluster.server: \"%s\" %s",
+                        cl->file->path, cl->index, cl->server, why);
     if (rc)
         return rc;
 
@@ -591,7 +585,7 @@ enum ebb_rc ebb_kube_config_parse(const char *text, size_t len, const char *file
     m.current_context_file = &f;
     rc = resolve(&m, context && context[0] ? context : f.current_context, out, &warn, err, errsz);
     if (rc == EBB_ERR_NOMEM)
-        errf(err, errsz, rc, "%s: out of memory", f.path);
+        ebb_errf(err, errsz, rc, "%s: out of memory", f.path);
 out:
     rc = finish(rc, &warn, out);
     ebb_arena_release(&a);
@@ -624,9 +618,9 @@ static enum ebb_rc in_cluster(const struct ebb_kube_env *env, struct ebb_kube_co
         (rc = join_path(&ns_path, dir, "namespace")))
         goto out;
     if (!can_read(out->token_file, &why)) {
-        rc = errf(err, errsz, EBB_ERR_IO,
-                  "in-cluster (KUBERNETES_SERVICE_HOST is set): service account token %s: %s",
-                  out->token_file, why);
+        rc = ebb_errf(err, errsz, EBB_ERR_IO,
+                      "in-cluster (KUBERNETES_SERVICE_HOST is set): service account token %s: %s",
+                      out->token_file, why);
         goto out;
     }
     /* net.JoinHostPort: an IPv6 literal goes in brackets. */
@@ -753,8 +747,8 @@ enum ebb_rc ebb_kube_config_load(const char *path, const char *context,
             continue;
         }
         if (rc == EBB_ERR_IO) {
-            errf(err, errsz, rc, "%s%s: %s", explicit ? "--kubeconfig " : "", list[i],
-                 errnum == EFBIG ? "larger than 16 MiB" : strerror(errnum));
+            ebb_errf(err, errsz, rc, "%s%s: %s", explicit ? "--kubeconfig " : "", list[i],
+                     errnum == EFBIG ? "larger than 16 MiB" : strerror(errnum));
             goto out;
         }
         if (rc)
@@ -788,16 +782,16 @@ enum ebb_rc ebb_kube_config_load(const char *path, const char *context,
     }
     if (m.n == 0) {
         const char *what = missing.len ? missing.buf : "neither KUBECONFIG nor HOME is set";
-        rc = errf(err, errsz, EBB_ERR_NOTFOUND,
-                  "no kubeconfig: %s%s, and not in a cluster (KUBERNETES_SERVICE_HOST and "
-                  "KUBERNETES_SERVICE_PORT are not set); pass --kubeconfig",
-                  what, missing.len ? ": not found" : "");
+        rc = ebb_errf(err, errsz, EBB_ERR_NOTFOUND,
+                      "no kubeconfig: %s%s, and not in a cluster (KUBERNETES_SERVICE_HOST and "
+                      "KUBERNETES_SERVICE_PORT are not set); pass --kubeconfig",
+                      what, missing.len ? ": not found" : "");
         goto out;
     }
     rc = resolve(&m, has_context ? context : m.current_context, out, &warn, err, errsz);
 out:
     if (rc == EBB_ERR_NOMEM)
-        errf(err, errsz, rc, "kubeconfig: out of memory");
+        ebb_errf(err, errsz, rc, "kubeconfig: out of memory");
     rc = finish(rc, &warn, out);
     ebb_strbuf_release(&source);
     ebb_strbuf_release(&missing);

@@ -152,15 +152,6 @@ out:
     return rc;
 }
 
-static char *dup_str(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *d = malloc(n);
-    if (d != NULL)
-        memcpy(d, s, n);
-    return d;
-}
-
 enum ebb_rc ebb_leader_new(struct ebb_kube_client *c, const struct ebb_leader_config *cfg,
                            struct ebb_leader **out /* OUT */, char *err, size_t errsz)
 {
@@ -191,8 +182,8 @@ enum ebb_rc ebb_leader_new(struct ebb_kube_client *c, const struct ebb_leader_co
     l->on_started = cfg->on_started_leading;
     l->on_stopped = cfg->on_stopped_leading;
     l->ctx = cfg->ctx;
-    l->ns = dup_str(cfg->ns);
-    l->name = dup_str(cfg->name);
+    l->ns = strdup(cfg->ns);
+    l->name = strdup(cfg->name);
     l->path = ebb_strbuf_detach(&path, NULL);
     l->collection = ebb_strbuf_detach(&coll, NULL);
     if (l->ns == NULL || l->name == NULL || l->path == NULL || l->collection == NULL)
