@@ -30,7 +30,10 @@
  * re-run) and, if that changed them, the request is tried once more,
  * outside that count. An exec plugin that gives no credentials fails the
  * attempt before anything is sent, which is retried like a refused
- * connection.
+ * connection. The plugin never blocks the loop: it is started, its pipes
+ * are polled with curl's sockets, and the requests that need its
+ * credentials wait in the queue (one run for all of them) while the rest
+ * move on. Only ebb_kube_client_new() runs it synchronously, once.
  *
  * Callbacks run inside ebb_kube_client_poll(). They may submit and cancel
  * requests (a cancelled one is unlinked when poll returns); they must not
@@ -196,6 +199,7 @@ void ebb_kube_client_free(struct ebb_kube_client *c)
     curl_share_cleanup(c->share);
     curl_slist_free_all(c->connect_to);
     free(c->base_url);
+    free(c->base_url_shown);
     free(c->host_header);
     free(c->user_agent);
     ebb__kube_auth_release(&c->auth);
@@ -359,10 +363,13 @@ static void finish_attempt(struct ebb_kube_client *c, struct ebb__kube_req *r, i
          * (token file re-read, exec plugin re-run), so many 401s at once
          * mean one plugin run. */
         char aerr[512];
+        bool pending = false;
         r->reauthed = true;
+        /* A plugin run started (or under way) here is waited for in the
+         * queue: the request goes again with what it gives. */
         if (ebb__kube_auth_serial(&c->auth) != r->creds_serial ||
-            (ebb__kube_auth_refresh(&c->auth, true, aerr, sizeof(aerr)) == EBB_OK &&
-             ebb__kube_auth_serial(&c->auth) != r->creds_serial)) {
+            (ebb__kube_auth_refresh_async(&c->auth, true, &pending, aerr, sizeof(aerr)) == EBB_OK &&
+             (pending || ebb__kube_auth_serial(&c->auth) != r->creds_serial))) {
             ebb__kube_attempt_drop(c, r);
             r->state = EBB__KUBE_REQ_BACKOFF;
             r->due_ms = now;
@@ -413,14 +420,22 @@ static void start_due(struct ebb_kube_client *c, int64_t now)
             r->state = EBB__KUBE_REQ_TOKEN;
             r->due_ms = now + ebb_ratelimit_reserve(&c->rl, now);
         }
-        if (r->state != EBB__KUBE_REQ_TOKEN || r->due_ms > now)
+        if (r->state != EBB__KUBE_REQ_CREDS && (r->state != EBB__KUBE_REQ_TOKEN || r->due_ms > now))
             continue;
-        /* Cheap when nothing changed (a stat() of a token file). When a
-         * refresh fails the last good credentials go out, and the server
-         * decides; with none at all the attempt fails here. */
+        /* Cheap when nothing changed (a stat() of a token file). An exec
+         * plugin that must run is started and the request waits for it in
+         * the queue (state CREDS) while the others go on. When a refresh
+         * fails the last good credentials go out, and the server decides;
+         * with none at all the attempt fails here. */
         char aerr[768];
-        if (ebb__kube_auth_refresh(&c->auth, false, aerr, sizeof(aerr)) != EBB_OK &&
-            ebb__kube_auth_missing(&c->auth)) {
+        bool pending = false;
+        enum ebb_rc arc =
+            ebb__kube_auth_refresh_async(&c->auth, false, &pending, aerr, sizeof(aerr));
+        if (pending) {
+            r->state = EBB__KUBE_REQ_CREDS;
+            continue;
+        }
+        if (arc != EBB_OK && ebb__kube_auth_missing(&c->auth)) {
             struct ebb_strbuf why = EBB_STRBUF_INIT;
             ebb_strbuf_addf(&why, "no credentials: %s", aerr);
             fail_unsent(c, r, now, ebb_strbuf_rc(&why) ? aerr : why.buf);
@@ -491,8 +506,21 @@ enum ebb_rc ebb_kube_client_poll(struct ebb_kube_client *c, int timeout_ms)
     bool any_done = c->completions != completions;
     for (struct ebb__kube_req *r = c->head; r && !any_done; r = r->next)
         any_done = r->state == EBB__KUBE_REQ_DONE && !r->dead;
+    /* An exec plugin run: its pipes wake the poll, and its deadline (or
+     * the wait for its exit) bounds it. */
+    struct curl_waitfd wfds[2];
+    int fds[2];
+    int64_t exec_wait;
+    size_t n_wfds = ebb__kube_auth_wait(&c->auth, fds, &exec_wait);
+    for (size_t i = 0; i < n_wfds; i++) {
+        wfds[i].fd = fds[i];
+        wfds[i].events = CURL_WAIT_POLLIN;
+        wfds[i].revents = 0;
+    }
+    if (exec_wait >= 0 && exec_wait < wait)
+        wait = exec_wait;
     if (mc == CURLM_OK && wait > 0 && !any_done)
-        mc = curl_multi_poll(c->multi, NULL, 0, (int)wait, NULL);
+        mc = curl_multi_poll(c->multi, n_wfds ? wfds : NULL, (unsigned)n_wfds, (int)wait, NULL);
     if (mc == CURLM_OK)
         mc = curl_multi_perform(c->multi, &running);
     collect_done(c);

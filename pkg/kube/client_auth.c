@@ -297,6 +297,16 @@ static bool exec_used(const struct ebb_kube_config *c)
            !c->client_cert_file && !c->username && !c->password;
 }
 
+/* Records a failed plugin run for the backoff. */
+static void exec_failed(struct ebb__kube_auth *a, enum ebb_rc rc, const char *err, int64_t mono)
+{
+    a->exec_rc = rc;
+    snprintf(a->exec_err, sizeof(a->exec_err), "%s", err[0] ? err : "exec plugin failed");
+    a->exec_retry_ms = mono + ebb_backoff_delay(&a->exec_bo, a->exec_failures);
+    if (a->exec_failures < 30)
+        a->exec_failures++;
+}
+
 /* Fetches the credentials, running the exec plugin only when no failure of
  * it is still in its backoff. */
 static enum ebb_rc creds_get(struct ebb__kube_auth *a, bool force, char *err, size_t errsz)
@@ -318,11 +328,7 @@ static enum ebb_rc creds_get(struct ebb__kube_auth *a, bool force, char *err, si
         a->exec_failures = 0;
         return rc;
     }
-    a->exec_rc = rc;
-    snprintf(a->exec_err, sizeof(a->exec_err), "%s", errsz ? err : "exec plugin failed");
-    a->exec_retry_ms = mono + ebb_backoff_delay(&a->exec_bo, a->exec_failures);
-    if (a->exec_failures < 30)
-        a->exec_failures++;
+    exec_failed(a, rc, errsz ? err : "", mono);
     return rc;
 }
 
@@ -409,6 +415,7 @@ void ebb__kube_auth_release(struct ebb__kube_auth *a)
 {
     if (a == NULL)
         return;
+    ebb_kube_exec_abort(a->exec_run);
     config_free(&a->cfg);
     ebb_kube_creds_release(&a->creds);
     free(a->bearer);
@@ -420,6 +427,71 @@ enum ebb_rc ebb__kube_auth_refresh(struct ebb__kube_auth *a, bool force, char *e
     enum ebb_rc rc = creds_get(a, force, err, errsz);
     enum ebb_rc brc = update_bearer(a, rc ? NULL : err, rc ? 0 : errsz);
     return rc ? rc : brc;
+}
+
+/* Moves the run under way on; once it is over, takes its outcome. */
+static enum ebb_rc exec_collect(struct ebb__kube_auth *a, bool *pending, char *err, size_t errsz)
+{
+    int64_t mono = mono_ms();
+    char local[768];
+    if (!ebb_kube_exec_step(a->exec_run, mono)) {
+        *pending = true;
+        return EBB_OK;
+    }
+    struct ebb_kube_exec_run *run = a->exec_run;
+    a->exec_run = NULL;
+    enum ebb_rc rc = ebb_kube_exec_finish(&a->creds, &a->cfg, run, local, sizeof(local));
+    if (rc == EBB_OK)
+        a->exec_failures = 0;
+    else if (rc != EBB_ERR_NOMEM)
+        exec_failed(a, rc, local, mono);
+    if (rc && errsz)
+        snprintf(err, errsz, "%s", local);
+    return rc;
+}
+
+enum ebb_rc ebb__kube_auth_refresh_async(struct ebb__kube_auth *a, bool force, bool *pending,
+                                         char *err, size_t errsz)
+{
+    enum ebb_rc rc;
+    *pending = false;
+    if (errsz)
+        err[0] = '\0';
+    if (a->exec_run == NULL && ebb_kube_creds_exec_due(&a->creds, &a->cfg, wall_ms(), force)) {
+        int64_t mono = mono_ms();
+        char local[768];
+        if (a->exec_failures > 0 && mono < a->exec_retry_ms) {
+            if (errsz)
+                snprintf(err, errsz, "%s", a->exec_err);
+            return a->exec_rc;
+        }
+        rc = ebb_kube_exec_start(&a->creds, &a->cfg, mono, &a->exec_run, local, sizeof(local));
+        if (rc) {
+            if (rc != EBB_ERR_NOMEM)
+                exec_failed(a, rc, local, mono);
+            if (errsz)
+                snprintf(err, errsz, "%s", local);
+            return rc;
+        }
+    }
+    if (a->exec_run) {
+        rc = exec_collect(a, pending, err, errsz);
+        if (rc || *pending)
+            return rc;
+    } else {
+        rc = ebb_kube_creds_get(&a->creds, &a->cfg, wall_ms(), false, err, errsz);
+        if (rc)
+            return rc;
+    }
+    return update_bearer(a, err, errsz);
+}
+
+size_t ebb__kube_auth_wait(const struct ebb__kube_auth *a, int fds[2], int64_t *wait_ms)
+{
+    *wait_ms = -1;
+    if (a->exec_run == NULL)
+        return 0;
+    return ebb_kube_exec_wait(a->exec_run, mono_ms(), fds, wait_ms);
 }
 
 bool ebb__kube_auth_missing(const struct ebb__kube_auth *a)

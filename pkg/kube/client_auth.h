@@ -38,6 +38,8 @@ struct ebb__kube_auth {
     int64_t exec_retry_ms;
     enum ebb_rc exec_rc;
     char exec_err[768];
+    /* The plugin run under way (ebb__kube_auth_refresh_async), or NULL. */
+    struct ebb_kube_exec_run *exec_run;
 };
 
 /* Copies cfg, fetches the credentials once and checks the TLS material: the
@@ -55,6 +57,17 @@ void ebb__kube_auth_release(struct ebb__kube_auth *a);
  * (1 s doubling to 60 s, +-20%): a refresh that would run it meanwhile
  * returns the last failure without running anything. */
 enum ebb_rc ebb__kube_auth_refresh(struct ebb__kube_auth *a, bool force, char *err, size_t errsz);
+/* The same for the event loop: never waits for the exec plugin. A refresh
+ * that has to run it starts it (one run at a time, whoever asks) and sets
+ * *pending; later calls move the run on and, once it is over, take its
+ * credentials (or its failure, with the backoff above) and clear *pending.
+ * While *pending the request must wait: ebb__kube_auth_wait() says for what. */
+enum ebb_rc ebb__kube_auth_refresh_async(struct ebb__kube_auth *a, bool force,
+                                         bool *pending /* OUT */, char *err, size_t errsz);
+/* While a plugin runs: fills fds with the pipes to poll (returns how many)
+ * and *wait_ms with the longest wait before the next refresh. Returns 0
+ * with *wait_ms -1 when none runs. */
+size_t ebb__kube_auth_wait(const struct ebb__kube_auth *a, int fds[2], int64_t *wait_ms /* OUT */);
 /* True when a request cannot go out: the credentials come from an exec
  * plugin that has not given any yet. */
 bool ebb__kube_auth_missing(const struct ebb__kube_auth *a);

@@ -60,6 +60,27 @@ char *ebb__kube_user_agent(void)
     return ebb_strbuf_detach(&sb, NULL);
 }
 
+/* url for a message: the password of its userinfo (https://user:pass@host)
+ * replaced by "***", as Go's url.Redacted(), so that it never reaches a log. */
+static void add_redacted_url(struct ebb_strbuf *sb, const char *url)
+{
+    const char *sep = strstr(url, "://");
+    const char *auth = sep ? sep + 3 : url;
+    size_t alen = strcspn(auth, "/?#");
+    const char *at = NULL, *colon;
+
+    for (const char *p = auth; p < auth + alen; p++)
+        if (*p == '@')
+            at = p;
+    colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
+    if (colon == NULL) {
+        ebb_strbuf_adds(sb, url);
+        return;
+    }
+    ebb_strbuf_add(sb, url, (size_t)(colon + 1 - url));
+    ebb_strbuf_addf(sb, "***%s", at);
+}
+
 /* The base URL, and when tls_server_name is set, the connect-to mapping that
  * sends "tls_server_name:port" to the real host: curl then uses that name
  * for SNI and for checking the certificate, while the Host header keeps
@@ -70,7 +91,7 @@ enum ebb_rc ebb__kube_setup_url(struct ebb_kube_client *c, const struct ebb_kube
     enum ebb_rc rc = EBB_ERR_INVALID;
     CURLU *u = curl_url();
     char *scheme = NULL, *host = NULL, *port = NULL, *url = NULL;
-    struct ebb_strbuf sb = EBB_STRBUF_INIT;
+    struct ebb_strbuf sb = EBB_STRBUF_INIT, shown = EBB_STRBUF_INIT;
     if (u == NULL) {
         rc = EBB_ERR_NOMEM;
         goto out;
@@ -79,15 +100,20 @@ enum ebb_rc ebb__kube_setup_url(struct ebb_kube_client *c, const struct ebb_kube
         snprintf(err, errsz, "server: empty: set clusters[].cluster.server to https://HOST:PORT");
         goto out;
     }
+    add_redacted_url(&shown, cfg->server);
+    if (ebb_strbuf_rc(&shown)) {
+        rc = EBB_ERR_NOMEM;
+        goto out;
+    }
     if (curl_url_set(u, CURLUPART_URL, cfg->server, 0) != CURLUE_OK ||
         curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
         curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
         curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) != CURLUE_OK) {
-        snprintf(err, errsz, "server \"%s\": not a URL: want https://HOST:PORT", cfg->server);
+        snprintf(err, errsz, "server \"%s\": not a URL: want https://HOST:PORT", shown.buf);
         goto out;
     }
     if (strcasecmp(scheme, "https") != 0 && strcasecmp(scheme, "http") != 0) {
-        snprintf(err, errsz, "server \"%s\": scheme %s: want https (or http)", cfg->server, scheme);
+        snprintf(err, errsz, "server \"%s\": scheme %s: want https (or http)", shown.buf, scheme);
         goto out;
     }
     rc = EBB_ERR_NOMEM;
@@ -125,6 +151,10 @@ enum ebb_rc ebb__kube_setup_url(struct ebb_kube_client *c, const struct ebb_kube
     c->base_url = ebb_strbuf_detach(&sb, NULL);
     if (c->base_url == NULL)
         goto out;
+    add_redacted_url(&sb, c->base_url);
+    c->base_url_shown = ebb_strbuf_detach(&sb, NULL);
+    if (c->base_url_shown == NULL)
+        goto out;
     rc = EBB_OK;
 out:
     if (rc == EBB_ERR_NOMEM)
@@ -135,6 +165,7 @@ out:
     curl_free(url);
     curl_url_cleanup(u);
     ebb_strbuf_release(&sb);
+    ebb_strbuf_release(&shown);
     return rc;
 }
 
@@ -354,7 +385,7 @@ void ebb__kube_transport_error(const struct ebb_kube_client *c, const struct ebb
     size_t n = strlen(why);
     while (n > 0 && (why[n - 1] == '\n' || why[n - 1] == ' '))
         n--;
-    ebb_strbuf_addf(&sb, "%s %s%.200s: %.*s", ebb__kube_method_name(r->method), c->base_url,
+    ebb_strbuf_addf(&sb, "%s %s%.200s: %.*s", ebb__kube_method_name(r->method), c->base_url_shown,
                     r->path, (int)n, why);
     if (attempts > 1)
         ebb_strbuf_addf(&sb, " (%d attempts)", attempts);

@@ -26,6 +26,7 @@
 enum ebb__kube_req_state {
     EBB__KUBE_REQ_BACKOFF, /* due_ms: when the backoff ends */
     EBB__KUBE_REQ_TOKEN,   /* due_ms: when its rate-limit token has been earned */
+    EBB__KUBE_REQ_CREDS,   /* token taken; waits for the exec plugin run under way */
     EBB__KUBE_REQ_RUNNING, /* in the multi handle */
     EBB__KUBE_REQ_DONE,    /* curl finished it; result is set */
 };
@@ -68,7 +69,8 @@ struct ebb_kube_client {
     CURLM *multi;
     CURLSH *share;
     struct ebb_kube_client_opts opts;
-    char *base_url; /* scheme://host[:port][/prefix], host = tls_server_name when set */
+    char *base_url;       /* scheme://host[:port][/prefix], host = tls_server_name when set */
+    char *base_url_shown; /* base_url with the password of its userinfo as *** */
     struct curl_slist *connect_to;
     char *host_header; /* "Host: <server's authority>" when tls_server_name is set */
     char *user_agent;
@@ -87,7 +89,8 @@ struct ebb_kube_client {
 const char *ebb__kube_method_name(enum ebb_kube_method m);
 /* "ebb/<version> (<os>/<arch>)"; caller frees. NULL when out of memory. */
 char *ebb__kube_user_agent(void);
-/* Sets c->base_url, and c->connect_to and c->host_header for tls_server_name. */
+/* Sets c->base_url (and base_url_shown), and c->connect_to and c->host_header for tls_server_name.
+ */
 enum ebb_rc ebb__kube_setup_url(struct ebb_kube_client *c, const struct ebb_kube_config *cfg,
                                 char *err, size_t errsz);
 

@@ -568,25 +568,62 @@ static bool drain(int fd, struct ebb_strbuf *sb, size_t cap, bool drop, bool *ov
     }
 }
 
-/* Runs the plugin and returns its stdout in *so. */
-static enum ebb_rc run_plugin(const struct ebb_kube_config *cfg, int64_t timeout_ms,
-                              struct ebb_strbuf *so, char *err, size_t errsz)
+/* One run of the plugin, from its start to its exit. */
+struct ebb_kube_exec_run {
+    pid_t pid;          /* -1 once reaped */
+    int out_fd, err_fd; /* -1 once at EOF */
+    struct ebb_strbuf so, se;
+    int64_t deadline, timeout_ms;
+    int status;
+    int wait_errno; /* waitpid failed */
+    bool done, timed_out, overflow;
+};
+
+static void kill_and_reap(struct ebb_kube_exec_run *r)
+{
+    int status;
+    if (r->pid <= 0)
+        return;
+    kill(-r->pid, SIGKILL);
+    kill(r->pid, SIGKILL);
+    while (waitpid(r->pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    r->pid = -1;
+}
+
+void ebb_kube_exec_abort(struct ebb_kube_exec_run *r)
+{
+    if (r == NULL)
+        return;
+    kill_and_reap(r);
+    if (r->out_fd >= 0)
+        close(r->out_fd);
+    if (r->err_fd >= 0)
+        close(r->err_fd);
+    ebb_strbuf_release(&r->so);
+    ebb_strbuf_release(&r->se);
+    free(r);
+}
+
+/* Starts the plugin with its stdout and stderr on non-blocking pipes. */
+static enum ebb_rc start_plugin(const struct ebb_kube_config *cfg, int64_t timeout_ms,
+                                int64_t now_mono_ms, struct ebb_kube_exec_run **out, char *err,
+                                size_t errsz)
 {
     const struct ebb_kube_exec *x = &cfg->exec;
-    struct ebb_strbuf se = EBB_STRBUF_INIT;
+    struct ebb_kube_exec_run *run = NULL;
     posix_spawn_file_actions_t fa;
     posix_spawnattr_t attr;
-    bool have_fa = false, have_attr = false, overflow = false, timed_out = false;
+    bool have_fa = false, have_attr = false;
     int out_pipe[2] = {-1, -1}, err_pipe[2] = {-1, -1};
     char **argv = NULL, **envp = NULL, **owned = NULL, *info = NULL, *exe = NULL;
-    char shown_err[MAX_SHOWN + 8];
     size_t n_owned = 0, i;
     pid_t pid = -1;
-    int status = 0, e;
-    int64_t deadline = mono_ms() + timeout_ms;
+    int e;
     sigset_t none, dflt;
     enum ebb_rc rc;
 
+    *out = NULL;
     e = look_path(x->command, &exe);
     if (e != 0) {
         const char *hint = x->install_hint ? x->install_hint : "";
@@ -602,9 +639,16 @@ static enum ebb_rc run_plugin(const struct ebb_kube_config *cfg, int64_t timeout
     if ((rc = exec_info(cfg, &info, err, errsz)))
         goto out;
     rc = EBB_ERR_NOMEM;
+    run = calloc(1, sizeof(*run));
     argv = calloc(x->n_args + 2, sizeof(char *));
-    if (argv == NULL || build_env(x, info, &envp, &owned, &n_owned))
+    if (run == NULL || argv == NULL || build_env(x, info, &envp, &owned, &n_owned))
         goto out;
+    run->pid = -1;
+    run->out_fd = run->err_fd = -1;
+    ebb_strbuf_init(&run->so);
+    ebb_strbuf_init(&run->se);
+    run->timeout_ms = timeout_ms;
+    run->deadline = now_mono_ms + timeout_ms;
     argv[0] = x->command;
     for (i = 0; i < x->n_args; i++)
         argv[i + 1] = x->args[i];
@@ -643,75 +687,15 @@ static enum ebb_rc run_plugin(const struct ebb_kube_config *cfg, int64_t timeout
         goto nomem;
     e = posix_spawn(&pid, exe, &fa, &attr, argv, envp);
     if (e != 0) {
-        pid = -1;
         ebb_errf(err, errsz, rc, "exec plugin \"%s\": %s", x->command, strerror(e));
         goto out;
     }
-    close(out_pipe[1]);
-    close(err_pipe[1]);
-    out_pipe[1] = err_pipe[1] = -1;
-
-    while (out_pipe[0] >= 0 || err_pipe[0] >= 0) {
-        struct pollfd p[2] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}};
-        int64_t left = deadline - mono_ms();
-        if (left <= 0) {
-            timed_out = true;
-            break;
-        }
-        if (poll(p, 2, (int)(left > 1000 ? 1000 : left)) < 0 && errno != EINTR)
-            break;
-        if (p[0].revents && !drain(out_pipe[0], so, EBB_KUBE_EXEC_MAX_OUTPUT, false, &overflow)) {
-            close(out_pipe[0]);
-            out_pipe[0] = -1;
-            if (overflow)
-                break;
-        }
-        if (p[1].revents && !drain(err_pipe[0], &se, MAX_STDERR, true, &overflow)) {
-            close(err_pipe[0]);
-            err_pipe[0] = -1;
-        }
-    }
-    /* Both pipes closed: wait for the exit, still within the deadline. */
-    while (!timed_out && !overflow) {
-        pid_t w = waitpid(pid, &status, WNOHANG);
-        if (w == pid) {
-            pid = -1;
-            break;
-        }
-        if (w < 0 && errno != EINTR) {
-            ebb_errf(err, errsz, rc, "exec plugin \"%s\": waitpid: %s", x->command,
-                     strerror(errno));
-            goto out;
-        }
-        if (mono_ms() >= deadline)
-            timed_out = true;
-        else
-            poll(NULL, 0, 5);
-    }
-    if (timed_out) {
-        ebb_errf(err, errsz, rc, "exec plugin \"%s\": no answer after %lld ms; killed it",
-                 x->command, (long long)timeout_ms);
-        goto out;
-    }
-    if (overflow) {
-        ebb_errf(err, errsz, rc, "exec plugin \"%s\": printed more than 1 MiB; killed it",
-                 x->command);
-        goto out;
-    }
-    if ((rc = ebb_strbuf_rc(so)) || (rc = ebb_strbuf_rc(&se)))
-        goto out;
-    rc = EBB_ERR_IO;
-    shown(se.buf, se.len, shown_err, sizeof(shown_err));
-    if (WIFSIGNALED(status)) {
-        ebb_errf(err, errsz, rc, "exec plugin \"%s\": killed by signal %d%s%s", x->command,
-                 WTERMSIG(status), shown_err[0] ? ": " : "", shown_err);
-        goto out;
-    }
-    if (WEXITSTATUS(status) != 0) {
-        ebb_errf(err, errsz, rc, "exec plugin \"%s\": exit code %d: %s", x->command,
-                 WEXITSTATUS(status), shown_err[0] ? shown_err : "(nothing on stderr)");
-        goto out;
-    }
+    run->pid = pid;
+    run->out_fd = out_pipe[0];
+    run->err_fd = err_pipe[0];
+    out_pipe[0] = err_pipe[0] = -1;
+    *out = run;
+    run = NULL;
     rc = EBB_OK;
     goto out;
 nomem:
@@ -719,12 +703,7 @@ nomem:
 out:
     if (rc == EBB_ERR_NOMEM)
         ebb_errf(err, errsz, rc, "exec plugin: out of memory");
-    if (pid > 0) {
-        kill(-pid, SIGKILL);
-        kill(pid, SIGKILL);
-        while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-            ;
-    }
+    ebb_kube_exec_abort(run);
     if (have_fa)
         posix_spawn_file_actions_destroy(&fa);
     if (have_attr)
@@ -742,25 +721,123 @@ out:
     free(argv);
     free(exe);
     cJSON_free(info);
-    ebb_strbuf_release(&se);
     return rc;
 }
 
-static enum ebb_rc refresh_exec(struct ebb_kube_creds *c, const struct ebb_kube_config *cfg,
-                                char *err, size_t errsz)
+bool ebb_kube_exec_step(struct ebb_kube_exec_run *r, int64_t now_mono_ms)
 {
-    struct ebb_strbuf so = EBB_STRBUF_INIT;
+    bool ignored = false;
+    if (r->done)
+        return true;
+    if (r->out_fd >= 0 &&
+        !drain(r->out_fd, &r->so, EBB_KUBE_EXEC_MAX_OUTPUT, false, &r->overflow)) {
+        close(r->out_fd);
+        r->out_fd = -1;
+    }
+    if (r->overflow) {
+        kill_and_reap(r);
+        r->done = true;
+        return true;
+    }
+    if (r->err_fd >= 0 && !drain(r->err_fd, &r->se, MAX_STDERR, true, &ignored)) {
+        close(r->err_fd);
+        r->err_fd = -1;
+    }
+    /* Both pipes closed: collect the exit, still within the deadline. */
+    if (r->out_fd < 0 && r->err_fd < 0) {
+        pid_t w = waitpid(r->pid, &r->status, WNOHANG);
+        if (w == r->pid) {
+            r->pid = -1;
+            r->done = true;
+            return true;
+        }
+        if (w < 0 && errno != EINTR) {
+            r->wait_errno = errno;
+            r->done = true;
+            return true;
+        }
+    }
+    if (now_mono_ms >= r->deadline) {
+        r->timed_out = true;
+        kill_and_reap(r);
+        r->done = true;
+    }
+    return r->done;
+}
+
+size_t ebb_kube_exec_wait(const struct ebb_kube_exec_run *r, int64_t now_mono_ms, int fds[2],
+                          int64_t *wait_ms)
+{
+    size_t n = 0;
+    int64_t left = r->deadline - now_mono_ms;
+    if (r->done) {
+        *wait_ms = 0;
+        return 0;
+    }
+    if (r->out_fd >= 0)
+        fds[n++] = r->out_fd;
+    if (r->err_fd >= 0)
+        fds[n++] = r->err_fd;
+    if (left < 0)
+        left = 0;
+    if (n == 0 && left > 5) /* only the exit is awaited: no fd tells it */
+        left = 5;
+    *wait_ms = left;
+    return n;
+}
+
+/* What became of a finished run: its stdout in r->so, or err. */
+static enum ebb_rc plugin_outcome(const struct ebb_kube_config *cfg, struct ebb_kube_exec_run *r,
+                                  char *err, size_t errsz)
+{
+    const char *cmd = cfg->exec.command;
+    char shown_err[MAX_SHOWN + 8];
+    enum ebb_rc rc = EBB_ERR_IO;
+
+    if (r->timed_out)
+        return ebb_errf(err, errsz, rc, "exec plugin \"%s\": no answer after %lld ms; killed it",
+                        cmd, (long long)r->timeout_ms);
+    if (r->overflow)
+        return ebb_errf(err, errsz, rc, "exec plugin \"%s\": printed more than 1 MiB; killed it",
+                        cmd);
+    if (r->wait_errno)
+        return ebb_errf(err, errsz, rc, "exec plugin \"%s\": waitpid: %s", cmd,
+                        strerror(r->wait_errno));
+    if (ebb_strbuf_rc(&r->so) || ebb_strbuf_rc(&r->se))
+        return ebb_errf(err, errsz, EBB_ERR_NOMEM, "exec plugin: out of memory");
+    shown(r->se.buf, r->se.len, shown_err, sizeof(shown_err));
+    if (WIFSIGNALED(r->status))
+        return ebb_errf(err, errsz, rc, "exec plugin \"%s\": killed by signal %d%s%s", cmd,
+                        WTERMSIG(r->status), shown_err[0] ? ": " : "", shown_err);
+    if (WEXITSTATUS(r->status) != 0)
+        return ebb_errf(err, errsz, rc, "exec plugin \"%s\": exit code %d: %s", cmd,
+                        WEXITSTATUS(r->status), shown_err[0] ? shown_err : "(nothing on stderr)");
+    return EBB_OK;
+}
+
+enum ebb_rc ebb_kube_exec_start(struct ebb_kube_creds *c, const struct ebb_kube_config *cfg,
+                                int64_t now_mono_ms, struct ebb_kube_exec_run **out, char *err,
+                                size_t errsz)
+{
+    int64_t timeout = c->exec_timeout_ms > 0 ? c->exec_timeout_ms : EBB_KUBE_EXEC_TIMEOUT_MS;
+    c->exec_runs++;
+    return start_plugin(cfg, timeout, now_mono_ms, out, err, errsz);
+}
+
+enum ebb_rc ebb_kube_exec_finish(struct ebb_kube_creds *c, const struct ebb_kube_config *cfg,
+                                 struct ebb_kube_exec_run *run, char *err, size_t errsz)
+{
     struct ebb_kube_exec_result r = {0};
     char msg[512];
     enum ebb_rc rc;
-    int64_t timeout = c->exec_timeout_ms > 0 ? c->exec_timeout_ms : EBB_KUBE_EXEC_TIMEOUT_MS;
 
-    c->exec_runs++;
-    rc = run_plugin(cfg, timeout, &so, err, errsz);
+    if (errsz)
+        err[0] = '\0';
+    rc = plugin_outcome(cfg, run, err, errsz);
     if (rc)
         goto out;
-    rc =
-        ebb_kube_exec_credential_parse(so.buf, so.len, cfg->exec.api_version, &r, msg, sizeof(msg));
+    rc = ebb_kube_exec_credential_parse(run->so.buf, run->so.len, cfg->exec.api_version, &r, msg,
+                                        sizeof(msg));
     if (rc) {
         ebb_errf(err, errsz, rc, "exec plugin \"%s\": %s", cfg->exec.command, msg);
         goto out;
@@ -777,8 +854,40 @@ static enum ebb_rc refresh_exec(struct ebb_kube_creds *c, const struct ebb_kube_
     c->exec_cached = true;
 out:
     ebb_kube_exec_result_release(&r);
-    ebb_strbuf_release(&so);
+    ebb_kube_exec_abort(run);
     return rc;
+}
+
+/* The synchronous run, for code off the event loop (ebb_kube_creds_get). */
+static enum ebb_rc refresh_exec(struct ebb_kube_creds *c, const struct ebb_kube_config *cfg,
+                                char *err, size_t errsz)
+{
+    struct ebb_kube_exec_run *run = NULL;
+    enum ebb_rc rc = ebb_kube_exec_start(c, cfg, mono_ms(), &run, err, errsz);
+    if (rc)
+        return rc;
+    while (!ebb_kube_exec_step(run, mono_ms())) {
+        struct pollfd p[2];
+        int fds[2];
+        int64_t wait;
+        size_t n = ebb_kube_exec_wait(run, mono_ms(), fds, &wait);
+        for (size_t i = 0; i < n; i++) {
+            p[i].fd = fds[i];
+            p[i].events = POLLIN;
+            p[i].revents = 0;
+        }
+        poll(p, (nfds_t)n, (int)(wait > 1000 ? 1000 : wait));
+    }
+    return ebb_kube_exec_finish(c, cfg, run, err, errsz);
+}
+
+bool ebb_kube_creds_exec_due(const struct ebb_kube_creds *c, const struct ebb_kube_config *cfg,
+                             int64_t now_ms, bool force_refresh)
+{
+    if (!cfg->has_exec || cfg->token || cfg->token_file || cfg->client_cert_file ||
+        cfg->client_cert_data || cfg->username || cfg->password)
+        return false;
+    return force_refresh || !c->exec_cached || (c->expiry_ms != 0 && now_ms >= c->expiry_ms);
 }
 
 enum ebb_rc ebb_kube_creds_get(struct ebb_kube_creds *c, const struct ebb_kube_config *cfg,
@@ -801,9 +910,7 @@ enum ebb_rc ebb_kube_creds_get(struct ebb_kube_creds *c, const struct ebb_kube_c
                               &c->client_key_pem_len, force_refresh, err, errsz)))
             return rc;
     }
-    if (!cfg->has_exec || token || cert || cfg->username || cfg->password)
-        return EBB_OK;
-    if (c->exec_cached && !force_refresh && (c->expiry_ms == 0 || now_ms < c->expiry_ms))
+    if (!ebb_kube_creds_exec_due(c, cfg, now_ms, force_refresh))
         return EBB_OK;
     return refresh_exec(c, cfg, err, errsz);
 }

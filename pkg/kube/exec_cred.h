@@ -27,13 +27,11 @@
  *     error message when it fails.
  *
  * serial changes whenever token, certificate or key changed, so the client
- * knows when to rebuild its TLS setup and drop pooled connections. The
- * exec plugin runs synchronously (client-go blocks the request as well):
- * for up to exec_timeout_ms the caller's event loop -- and so every other
- * request of the client -- waits. Making the run non-blocking (spawn, then
- * collect from the loop) is out of scope for now. The client limits the
- * damage: after a failed run it does not run the plugin again before a
- * backoff (client_auth.h), failing the requests in between with that error.
+ * knows when to rebuild its TLS setup and drop pooled connections.
+ * ebb_kube_creds_get() runs the exec plugin synchronously, waiting up to
+ * exec_timeout_ms: it is for code off the event loop (and client start).
+ * The client's loop uses the non-blocking run below instead: start it,
+ * wait on its pipes with the loop's other fds, step it, and finish it.
  */
 #ifndef EBB_KUBE_EXEC_CRED_H
 #define EBB_KUBE_EXEC_CRED_H
@@ -85,6 +83,34 @@ void ebb_kube_creds_release(struct ebb_kube_creds *c);
  * <its stderr>". */
 enum ebb_rc ebb_kube_creds_get(struct ebb_kube_creds *c, const struct ebb_kube_config *cfg,
                                int64_t now_ms, bool force_refresh, char *err, size_t errsz);
+
+/* Added after the contract: the exec plugin run from an event loop. */
+struct ebb_kube_exec_run;
+
+/* Whether ebb_kube_creds_get() would run the exec plugin now (see above). */
+bool ebb_kube_creds_exec_due(const struct ebb_kube_creds *c, const struct ebb_kube_config *cfg,
+                             int64_t now_ms, bool force_refresh);
+/* Starts the plugin of cfg (counted in c->exec_runs; timeout from
+ * c->exec_timeout_ms) and returns at once. now_mono_ms is the monotonic
+ * clock. On error nothing runs and err says why. */
+enum ebb_rc ebb_kube_exec_start(struct ebb_kube_creds *c, const struct ebb_kube_config *cfg,
+                                int64_t now_mono_ms, struct ebb_kube_exec_run **out /* OUT */,
+                                char *err, size_t errsz);
+/* Never blocks (but for reaping a plugin it kills): reads what the plugin
+ * wrote (stdout up to 1 MiB), collects its exit, kills it at its deadline.
+ * True once the run is over. */
+bool ebb_kube_exec_step(struct ebb_kube_exec_run *r, int64_t now_mono_ms);
+/* What to wait for before the next step: fills fds with up to 2 pipe fds
+ * to poll for input and returns their count; *wait_ms is the longest wait
+ * (the deadline, or a few ms while only the exit is awaited). */
+size_t ebb_kube_exec_wait(const struct ebb_kube_exec_run *r, int64_t now_mono_ms, int fds[2],
+                          int64_t *wait_ms /* OUT */);
+/* After ebb_kube_exec_step() said it is over: parses the output into c as
+ * ebb_kube_creds_get() does, with the same errors. Frees r. */
+enum ebb_rc ebb_kube_exec_finish(struct ebb_kube_creds *c, const struct ebb_kube_config *cfg,
+                                 struct ebb_kube_exec_run *r, char *err, size_t errsz);
+/* Kills (and reaps) a run still going, and frees it. NULL is a no-op. */
+void ebb_kube_exec_abort(struct ebb_kube_exec_run *r);
 
 /* A decoded ExecCredential. Strings are malloc'd; NULL when absent. */
 struct ebb_kube_exec_result {

@@ -206,6 +206,26 @@ static enum ebb_rc dup_data(char **dst, size_t *dst_len, const char *s, size_t l
     return EBB_OK;
 }
 
+/* url for a message: the password of its userinfo (https://user:pass@host)
+ * replaced by "***", as Go's url.Redacted(), so that it never reaches a log. */
+static const char *redacted_url(const char *url, char *buf, size_t bufsz)
+{
+    const char *sep = strstr(url, "://");
+    const char *auth = sep ? sep + 3 : url;
+    size_t alen = strcspn(auth, "/?#");
+    const char *at = NULL, *colon, *p;
+
+    for (p = auth; p < auth + alen; p++)
+        if (*p == '@')
+            at = p;
+    colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
+    if (colon == NULL)
+        snprintf(buf, bufsz, "%s", url);
+    else
+        snprintf(buf, bufsz, "%.*s***%s", (int)(colon + 1 - url), url, at);
+    return buf;
+}
+
 /* The server URL as client-go reads it (rest.DefaultServerURL): a URL with
  * a scheme, or host:port to which https:// is added when TLS is configured
  * (http:// otherwise); a path is kept as a prefix (Rancher), query and
@@ -469,6 +489,7 @@ static enum ebb_rc resolve(const struct merged *m, const char *context, struct e
     const char *why = NULL;
     bool tls;
     enum ebb_rc rc;
+    char shown[1024];
 
     if (context == NULL) {
         list_names(m, L_CONTEXTS, names, sizeof(names));
@@ -520,7 +541,8 @@ static enum ebb_rc resolve(const struct merged *m, const char *context, struct e
     rc = normalize_server(cl->server, tls, &out->server, &why);
     if (rc == EBB_ERR_INVALID)
         return ebb_errf(err, errsz, rc, "%s: clusters[%zu].cluster.server: \"%s\" %s",
-                        cl->file->path, cl->index, cl->server, why);
+                        cl->file->path, cl->index, redacted_url(cl->server, shown, sizeof(shown)),
+                        why);
     if (rc)
         return rc;
 
@@ -542,7 +564,8 @@ static enum ebb_rc resolve(const struct merged *m, const char *context, struct e
             ebb_strbuf_addf(warn,
                             "%s: users[%zu].user: credentials are not sent to server \"%s\"; "
                             "write it as https://\n",
-                            u->file->path, u->index, cl->server);
+                            u->file->path, u->index,
+                            redacted_url(cl->server, shown, sizeof(shown)));
         return EBB_OK;
     }
     return copy_user(u, out);

@@ -331,6 +331,44 @@ static void test_connection_refused_is_transport_error_after_retries(void **stat
     ebb_kube_client_free(c);
 }
 
+/* A password in the server URL (https://user:pass@host) is never shown:
+ * neither in the errors of ebb_kube_client_new() nor in those of requests. */
+static void test_server_password_is_redacted(void **state)
+{
+    (void)state;
+    struct ebb_kube_config cfg;
+    memset(&cfg, 0, sizeof(cfg));
+    struct ebb_kube_client_opts o;
+    ebb_kube_client_opts_default(&o);
+    o.max_retries = 0;
+    struct ebb_kube_client *c = NULL;
+    char err[256], server[96], want[96];
+    static const struct {
+        const char *server;
+        const char *want;
+    } bad[] = {
+        {"ftp://adm:s3cret@h:21", "server \"ftp://adm:***@h:21\": scheme ftp: want https"},
+        {"https://adm:s3cret@[::1:6443", "server \"https://adm:***@[::1:6443\": not a URL"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        cfg.server = (char *)bad[i].server;
+        assert_int_equal(ebb_kube_client_new(&cfg, &o, &c, err, sizeof(err)), EBB_ERR_INVALID);
+        if (strstr(err, bad[i].want) == NULL || strstr(err, "s3cret") != NULL)
+            fail_msg("case %zu: %s", i, err);
+    }
+    int port = ebb_replay_refused_port();
+    snprintf(server, sizeof(server), "https://adm:s3cret@127.0.0.1:%d", port);
+    snprintf(want, sizeof(want), "GET https://adm:***@127.0.0.1:%d/api", port);
+    cfg.server = server;
+    cfg.insecure_skip_tls_verify = true;
+    assert_int_equal(ebb_kube_client_new(&cfg, &o, &c, err, sizeof(err)), EBB_OK);
+    struct ebb_kube_error ke;
+    assert_int_equal(ebb_kube_do(c, &get_req, NULL, NULL, &ke), EBB_ERR_IO);
+    if (strstr(ke.message, want) == NULL || strstr(ke.message, "s3cret") != NULL)
+        fail_msg("message: %s", ke.message);
+    ebb_kube_client_free(c);
+}
+
 static void test_writes_retried_only_when_unprocessed(void **state)
 {
     (void)state;
@@ -1362,6 +1400,72 @@ static void test_failed_plugin_waits_out_a_backoff(void **state)
     env_stop(&e);
 }
 
+/* A plugin whose second run takes a second: exec-token-1 at once, then
+ * exec-token-2 after "sleep 1". */
+static const char slow_script[] = "#!/bin/sh\n"
+                                  "n=$(cat \"$EBB_TEST_DIR/count\" 2>/dev/null || echo 0)\n"
+                                  "n=$((n + 1))\n"
+                                  "echo $n > \"$EBB_TEST_DIR/count\"\n"
+                                  "if [ $n -ge 2 ]; then sleep 1; fi\n"
+                                  "printf '{\"apiVersion\":\"client.authentication.k8s.io/v1\","
+                                  "\"kind\":\"ExecCredential\","
+                                  "\"status\":{\"token\":\"exec-token-%s\"}}' $n\n";
+
+/* The plugin re-run after a 401 does not block the loop: every poll (50 ms
+ * timeout) returns promptly while it sleeps, a request submitted meanwhile
+ * waits for the same run, and both go out with its token. */
+static void test_slow_plugin_does_not_block_the_loop(void **state)
+{
+    (void)state;
+    struct env e;
+    struct plug p;
+    env_start(&e, NULL);
+    plug_setup(&e, &p);
+    write_file(p.script, slow_script, sizeof(slow_script) - 1);
+    env_client(&e); /* exec-token-1, at once */
+    assert_int_equal(plug_runs(&p), 1);
+    push_fixture(&e, FIX "30-unauthorized-401.txt", 1);
+    push_fixture(&e, FIX "12-deployment-scale-get.txt", 2);
+    struct done_log log;
+    memset(&log, 0, sizeof(log));
+    struct tagged tags[2] = {{&log, 0}, {&log, 1}};
+    assert_int_equal(ebb_kube_submit(e.c, &get_req, NULL, log_done, &tags[0], NULL), EBB_OK);
+    int64_t t0 = now_ms(), longest = 0, run_started = -1;
+    int ticks = 0; /* polls while the plugin runs: the loop's timer */
+    while (log.calls < 2) {
+        int64_t t1 = now_ms();
+        assert_int_equal(ebb_kube_client_poll(e.c, 50), EBB_OK);
+        int64_t took = now_ms() - t1;
+        if (took > longest)
+            longest = took;
+        if (run_started < 0 && plug_runs(&p) == 2) {
+            run_started = now_ms();
+            /* Needs credentials too: waits for the run under way. */
+            assert_int_equal(ebb_kube_submit(e.c, &get_req, NULL, log_done, &tags[1], NULL),
+                             EBB_OK);
+        }
+        if (run_started >= 0 && log.calls == 0)
+            ticks++;
+        if (now_ms() - t0 > 10000)
+            fail_msg("not done after 10 s (%d callbacks)", log.calls);
+    }
+    if (longest > 200)
+        fail_msg("a poll took %lld ms while the plugin ran", (long long)longest);
+    if (ticks < 10)
+        fail_msg("only %d polls returned while the plugin slept 1 s", ticks);
+    assert_true(log.at[0] - run_started >= 800); /* it did wait for the plugin */
+    assert_int_equal(log.status[0], 200);
+    assert_int_equal(log.status[1], 200);
+    assert_int_equal(plug_runs(&p), 2); /* one run for both */
+    struct ebb_replay_request seen[3];
+    assert_int_equal(ebb_replay_requests(e.srv, seen, 3), 3);
+    assert_string_equal(seen[0].authorization, "Bearer exec-token-1");
+    assert_string_equal(seen[1].authorization, "Bearer exec-token-2");
+    assert_string_equal(seen[2].authorization, "Bearer exec-token-2");
+    plug_cleanup(&p);
+    env_stop(&e);
+}
+
 struct body_seen {
     bool done;
     int status;
@@ -1474,6 +1578,7 @@ int main(void)
         cmocka_unit_test(test_501_is_not_retried),
         cmocka_unit_test(test_429_honours_retry_after),
         cmocka_unit_test(test_connection_refused_is_transport_error_after_retries),
+        cmocka_unit_test(test_server_password_is_redacted),
         cmocka_unit_test(test_writes_retried_only_when_unprocessed),
         cmocka_unit_test(test_cut_connection),
         cmocka_unit_test(test_request_timeout),
@@ -1497,6 +1602,7 @@ int main(void)
         cmocka_unit_test(test_do_inside_callback_says_why),
         cmocka_unit_test(test_concurrent_401s_run_the_plugin_once),
         cmocka_unit_test(test_failed_plugin_waits_out_a_backoff),
+        cmocka_unit_test(test_slow_plugin_does_not_block_the_loop),
         cmocka_unit_test(test_response_bodies_are_capped),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -385,6 +385,15 @@ static void test_inline_ok(void **state)
           .namespace_ = "default",
           .warning = "{f}: users[0].user: credentials are not sent to server "
                      "\"http://localhost:8001/\"; write it as https://"}},
+        {"http:// with a password in the URL: the warning hides it",
+         CTX_X "clusters:\n- {name: c, cluster: {server: 'http://adm:s3cret@localhost:8001'}}\n"
+               "users:\n- {name: u, user: {token: t}}\n",
+         NULL,
+         {.context = "x",
+          .server = "http://adm:s3cret@localhost:8001",
+          .namespace_ = "default",
+          .warning = "{f}: users[0].user: credentials are not sent to server "
+                     "\"http://adm:***@localhost:8001\"; write it as https://"}},
         {"a path prefix is kept (Rancher), query and fragment dropped",
          "current-context: x\ncontexts:\n- {name: x, context: {cluster: c}}\nclusters:\n- "
          "{name: c, cluster: {server: 'HTTPS://rancher.example/k8s/clusters/c-1/?x=1#f'}}\n",
@@ -704,6 +713,17 @@ static void test_broken(void **state)
          EBB_ERR_INVALID,
          "{f}: clusters[0].cluster.server: \"https://h ost\" contains a space or a control "
          "character"},
+        {"server password never shown",
+         CTX_X U_TOKEN
+         "clusters:\n- {name: c, cluster: {server: 'https://adm:s3cret@h ost:6443'}}\n",
+         NULL, EBB_ERR_INVALID,
+         "{f}: clusters[0].cluster.server: \"https://adm:***@h ost:6443\" contains a space or a "
+         "control character"},
+        {"server password never shown, an '@' in it",
+         CTX_X U_TOKEN "clusters:\n- {name: c, cluster: {server: 'ftp://a:p@ss@h/x@y'}}\n", NULL,
+         EBB_ERR_INVALID,
+         "{f}: clusters[0].cluster.server: \"ftp://a:***@h/x@y\" has a scheme other than https:// "
+         "or http://"},
         {"NUL in a string", "users:\n- {name: u, user: {token: \"a\\0b\"}}\n", NULL, EBB_ERR_PARSE,
          "{f}: users[0].user.token: contains a NUL character"},
         {"merge key cycle", "clusters:\n- &c {name: c, <<: *c}\n", NULL, EBB_ERR_LIMIT,
