@@ -82,8 +82,12 @@ static int report(const char *path, FILE *err, const struct ebb_yaml_doc *d,
     return n;
 }
 
-int ebb_policy_file_check(const char *path, FILE *err, struct ebb_yaml_docs *docs_out,
-                          size_t *n_policies)
+/* ebb_policy_file_check(); when first_tzs is not NULL, the zones of the
+ * first ScalingPolicy are kept there instead of being loaded only to be
+ * checked, so a caller that needs them reads the tz database once. On
+ * problems the caller frees whatever first_tzs received. */
+static int check_file(const char *path, FILE *err, struct ebb_yaml_docs *docs_out,
+                      size_t *n_policies, struct ebb_tz **first_tzs)
 {
     char msg[512];
     char *text = NULL;
@@ -129,7 +133,7 @@ int ebb_policy_file_check(const char *path, FILE *err, struct ebb_yaml_docs *doc
         ebb_policy_validate(&d->policy, &errs);
         problems += report(path, err, d, &errs, &d->errors);
         ebb_errlist_release(&errs);
-        problems += load_zones(path, err, d, &d->policy, NULL);
+        problems += load_zones(path, err, d, &d->policy, *n_policies == 1 ? first_tzs : NULL);
     }
     if (*n_policies == 0) {
         fprintf(err, "%s:1: no ScalingPolicy (apiVersion %s, kind %s) in this file\n", path,
@@ -145,22 +149,31 @@ out:
     return problems;
 }
 
+int ebb_policy_file_check(const char *path, FILE *err, struct ebb_yaml_docs *docs_out,
+                          size_t *n_policies)
+{
+    return check_file(path, err, docs_out, n_policies, NULL);
+}
+
 enum ebb_rc ebb_policy_load_one(const char *path, FILE *err, struct ebb_policy *out,
                                 struct ebb_tz *tzs[EBB_MAX_SCHEDULES])
 {
     struct ebb_yaml_docs docs = {NULL, 0};
     size_t n = 0;
-    if (ebb_policy_file_check(path, err, &docs, &n) != 0)
+    for (size_t i = 0; i < EBB_MAX_SCHEDULES; i++)
+        tzs[i] = NULL;
+    if (check_file(path, err, &docs, &n, tzs) != 0) {
+        for (size_t i = 0; i < EBB_MAX_SCHEDULES; i++) {
+            ebb_tz_free(tzs[i]);
+            tzs[i] = NULL;
+        }
         return EBB_ERR_INVALID;
+    }
     enum ebb_rc rc = EBB_ERR_NOTFOUND;
     for (size_t i = 0; i < docs.n; i++) {
         struct ebb_yaml_doc *d = &docs.docs[i];
         if (!d->is_policy)
             continue;
-        if (load_zones(path, err, d, &d->policy, tzs) != 0) {
-            rc = EBB_ERR_INVALID;
-            break;
-        }
         /* The policy's arena moves with the struct; the doc gets an empty one. */
         *out = d->policy;
         ebb_policy_init(&d->policy);
