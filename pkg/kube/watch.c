@@ -200,6 +200,15 @@ static bool partial_over(const struct ebb_watch_decoder *d, size_t n, char c)
     return n > d->max_frame && !(n == d->max_frame + 1 && c == '\r');
 }
 
+/* Appends n bytes of an incomplete frame to the buffer. */
+static enum ebb_rc buffer_add(struct ebb_watch_decoder *d, const char *p, size_t n)
+{
+    ebb_strbuf_add(&d->buf, p, n);
+    if (ebb_strbuf_rc(&d->buf) != EBB_OK)
+        return fail(d, EBB_ERR_NOMEM, "out of memory buffering watch event %zu", d->events + 1);
+    return EBB_OK;
+}
+
 static void buf_done(struct ebb_watch_decoder *d)
 {
     if (d->buf.alloc > KEEP_BUF_MAX)
@@ -228,12 +237,9 @@ enum ebb_rc ebb_watch_decoder_feed(struct ebb_watch_decoder *d, const char *data
                           d->events + 1, d->max_frame);
                 goto out;
             }
-            ebb_strbuf_add(&d->buf, p, n);
-            if (ebb_strbuf_rc(&d->buf) != EBB_OK) {
-                rc = fail(d, EBB_ERR_NOMEM, "out of memory buffering watch event %zu",
-                          d->events + 1);
+            rc = buffer_add(d, p, n);
+            if (rc != EBB_OK)
                 goto out;
-            }
             break;
         }
         pos += n + 1;
@@ -245,12 +251,9 @@ enum ebb_rc ebb_watch_decoder_feed(struct ebb_watch_decoder *d, const char *data
                           d->events + 1, d->max_frame);
                 goto out;
             }
-            ebb_strbuf_add(&d->buf, p, n);
-            if (ebb_strbuf_rc(&d->buf) != EBB_OK) {
-                rc = fail(d, EBB_ERR_NOMEM, "out of memory buffering watch event %zu",
-                          d->events + 1);
+            rc = buffer_add(d, p, n);
+            if (rc != EBB_OK)
                 goto out;
-            }
             rc = decode_frame(d, d->buf.buf, d->buf.len, fn, ctx);
             buf_done(d);
         }
