@@ -456,10 +456,13 @@ void ks_schema_free(void *compiled);
  * applies defaults, checks type/required/enum/minimum/maximum/pattern/
  * minLength/maxLength/minItems/maxItems/format and CEL rules (old: the
  * stored object for transition rules, may be NULL). Causes carry the
- * real server's field paths and messages (fixture 49). Returns 0 or
+ * real server's field paths and messages (fixture 49). Every pruned
+ * unknown field is also added to unknown (may be NULL), field = its path
+ * ("spec.foo"), for fieldValidation=Strict/Warn. Returns 0 or
  * KS_EINVALID.
  */
-int ks_schema_apply(const void *compiled, cJSON *obj, const cJSON *old, struct ks_causes *causes);
+int ks_schema_apply(const void *compiled, cJSON *obj, const cJSON *old, struct ks_causes *causes,
+                    struct ks_causes *unknown);
 
 /* ------------------------------------------------------------------ */
 /* Load and metrics (load.c, metrics.c)                                */
