@@ -173,8 +173,8 @@ const ks_rtype *ks_registry_at(const ks_registry *r, size_t i);
 const ks_rtype *ks_registry_find(const ks_registry *r, const char *group, const char *version,
                                  const char *resource);
 /* By kind within a group/version ("apps","v1","Deployment"). */
-const ks_rtype *ks_registry_find_kind(const ks_registry *r, const char *group,
-                                      const char *version, const char *kind);
+const ks_rtype *ks_registry_find_kind(const ks_registry *r, const char *group, const char *version,
+                                      const char *kind);
 /* Adds one type (copied); returns it. */
 const ks_rtype *ks_registry_add(ks_registry *r, const ks_rtype *rt);
 /* Registers every served version of a CRD object (already validated);
@@ -312,7 +312,7 @@ bool ks_selector_matches_fields(const ks_selector *sel, const cJSON *obj);
 typedef struct ks_store ks_store;
 
 struct ks_store_opts {
-    size_t history;   /* change events kept for watch replay (default 10000) */
+    size_t history;        /* change events kept for watch replay (default 10000) */
     double bookmark_every; /* seconds between BOOKMARKs (default 60) */
 };
 
@@ -447,8 +447,7 @@ void ks_managed_fields_update(cJSON *obj, const cJSON *old, const char *manager,
 /* Compiles a version's schema: checks it is structural and compiles its
  * x-kubernetes-validations rules; unsupported rules are causes. Returns
  * an opaque handle for ks_schema_apply, or NULL (causes filled). */
-void *ks_schema_compile(const cJSON *schema, const char *field_prefix,
-                        struct ks_causes *causes);
+void *ks_schema_compile(const cJSON *schema, const char *field_prefix, struct ks_causes *causes);
 void ks_schema_free(void *compiled);
 /*
  * Validates obj (a whole custom resource) against the compiled schema:
@@ -485,9 +484,9 @@ double ks_load_at(const ks_load *l, const char *key, double t);
 /* The simulator                                                       */
 
 struct ks_faults {
-    double p500;         /* fraction of resource requests answered 500 */
-    double p429;         /* ... answered 429 with Retry-After */
-    int retry_after_s;   /* default 1 */
+    double p500;       /* fraction of resource requests answered 500 */
+    double p429;       /* ... answered 429 with Retry-After */
+    int retry_after_s; /* default 1 */
     int latency_ms;
     double refuse_until; /* real time */
 };
@@ -495,8 +494,8 @@ struct ks_faults {
 struct ks_config {
     const char *bind_addr;
     int port;
-    const char *dir; /* where certs, kubeconfigs and tokens are written */
-    double speed;    /* simulated seconds per real second (default 1) */
+    const char *dir;           /* where certs, kubeconfigs and tokens are written */
+    double speed;              /* simulated seconds per real second (default 1) */
     double metrics_resolution; /* seconds (default 15) */
     double pod_startup;        /* Pending -> Running -> Ready (default 5 s) */
     double pod_grace;          /* deletion grace (default: the pod's, else 30 s) */
@@ -509,7 +508,7 @@ struct ks_token {
     char *token;
     char *user;
     char *groups; /* comma-separated */
-    char *file;   /* where it is written; rewritten when rotated */
+    char *file;   /* file name in cfg.dir; rewritten when rotated */
 };
 
 typedef struct ks_workload ks_workload;
@@ -542,6 +541,18 @@ typedef struct ks_sim {
 
 /* Simulated now: start_sim + (now_real - start_real) * speed. */
 double ks_now(const ks_sim *s);
+/* Wall-clock seconds (CLOCK_REALTIME). */
+double ks_real_now(void);
+
+/* sim.c: the simulator as a whole. ks_sim_init builds everything (with
+ * serve: certificates, kubeconfigs in cfg->dir and the HTTPS listener;
+ * without: an in-process sim for tests). The free functions accept NULL. */
+void ks_config_defaults(struct ks_config *c);
+int ks_sim_init(ks_sim *s, const struct ks_config *cfg, bool serve, char *err, size_t errlen);
+/* One turn of the simulated world at ks_now(s): watch timers, workloads,
+ * metrics. The caller refreshes s->now_real first. */
+void ks_sim_tick(ks_sim *s);
+void ks_sim_destroy(ks_sim *s);
 
 /* api.c: the handler http.c calls for every request. ud is the ks_sim. */
 void ks_api_handle(void *ud, const ks_req *req, ks_resp *resp);
@@ -555,15 +566,17 @@ void ks_status_fail(ks_resp *resp, int code, const char *reason, const char *mes
  * GC bookkeeping) but skip authz: manager names the writer. */
 int ks_api_create(ks_sim *s, const ks_rtype *rt, cJSON *obj, const char *manager,
                   const ks_obj **out);
-int ks_api_update(ks_sim *s, const ks_rtype *rt, cJSON *obj, bool status_only,
-                  const char *manager, const ks_obj **out);
+int ks_api_update(ks_sim *s, const ks_rtype *rt, cJSON *obj, bool status_only, const char *manager,
+                  const ks_obj **out);
 /* Deletion with finalizers/grace: marks deletionTimestamp when the
  * object has finalizers or (pods) a grace period, else removes it. */
 int ks_api_delete(ks_sim *s, const ks_rtype *rt, const char *ns, const char *name,
                   const char *propagation);
 
-/* discovery.c */
+/* discovery.c: /api..., /apis, /apis/<g>, /apis/<g>/<v>, and (openapi.c)
+ * /openapi/... Returns false for paths it does not serve. */
 bool ks_discovery_handle(ks_sim *s, const ks_req *req, ks_resp *resp);
+bool ks_openapi_handle(ks_sim *s, const ks_req *req, ks_resp *resp);
 /* metrics.c: metrics.k8s.io, custom/external metrics, Prometheus. */
 ks_metrics *ks_metrics_new(ks_sim *s);
 void ks_metrics_free(ks_metrics *m);
@@ -579,5 +592,7 @@ void ks_workload_tick(ks_sim *s, double now);
 /* certs.c */
 int ks_certs_generate(ks_sim *s, char *err, size_t errlen);
 int ks_certs_write_kubeconfigs(ks_sim *s, int port, char *err, size_t errlen);
+/* (Re)writes s->tokens[i].token to its file (cfg.dir/tokens[i].file). */
+int ks_certs_write_token(ks_sim *s, size_t i, char *err, size_t errlen);
 
 #endif

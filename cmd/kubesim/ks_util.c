@@ -92,7 +92,7 @@ void ks_uuid(struct ks_sim *s, char out[37])
 {
     uint64_t a = ks_rand64(s), b = ks_rand64(s);
 
-    a = (a & ~0xf000ull) | 0x4000ull;                           /* version 4 */
+    a = (a & ~0xf000ull) | 0x4000ull;                        /* version 4 */
     b = (b & 0x3fffffffffffffffull) | 0x8000000000000000ull; /* variant 10 */
     snprintf(out, 37, "%08x-%04x-%04x-%04x-%012llx", (unsigned)(a >> 32),
              (unsigned)((a >> 16) & 0xffff), (unsigned)(a & 0xffff), (unsigned)(b >> 48),
