@@ -30,6 +30,9 @@ CORE_SRCS := $(sort $(wildcard pkg/base/*.c) $(KUBE_PURE) \
 EDGE_SRCS := $(sort $(wildcard pkg/api/v1alpha1/codec*.c) \
 	$(filter-out $(KUBE_PURE),$(wildcard pkg/kube/*.c)))
 EBB_SRCS  := $(sort $(wildcard cmd/ebb/*.c))
+# kubesim: everything but main.c builds into libkubesim.a, which the
+# tests link too (its symbols all start with ks_).
+KUBESIM_SRCS := $(sort $(filter-out cmd/kubesim/main.c,$(wildcard cmd/kubesim/*.c)))
 TEST_SRCS := $(sort $(wildcard tests/unit/*_test.c))
 TEST_HELPER_SRCS := $(sort $(filter-out %_test.c,$(wildcard tests/unit/*.c)))
 BENCH_SRCS := $(sort $(wildcard bench/*.c))
@@ -38,13 +41,16 @@ FUZZ_SRCS := $(sort $(wildcard tests/fuzz/*.c))
 CORE_OBJS := $(CORE_SRCS:%.c=$(BUILD)/%.o)
 EDGE_OBJS := $(EDGE_SRCS:%.c=$(BUILD)/%.o)
 EBB_OBJS  := $(EBB_SRCS:%.c=$(BUILD)/%.o)
+KUBESIM_OBJS := $(KUBESIM_SRCS:%.c=$(BUILD)/%.o)
 TEST_HELPER_OBJS := $(TEST_HELPER_SRCS:%.c=$(BUILD)/%.o)
 TEST_BINS := $(TEST_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
 
 LIBCORE := $(BUILD)/libcore.a
 LIBEDGE := $(BUILD)/libedge.a
+LIBKUBESIM := $(BUILD)/libkubesim.a
 EBB     := $(BUILD)/ebb
+KUBESIM := $(BUILD)/kubesim
 
 .DEFAULT_GOAL := all
 # Keep the objects of test and bench programs between runs.
@@ -53,7 +59,7 @@ EBB     := $(BUILD)/ebb
 ##@ Build
 
 .PHONY: all
-all: $(EBB) ## Build the ebb binary (build/ebb).
+all: $(EBB) $(KUBESIM) ## Build build/ebb and build/kubesim.
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
@@ -67,12 +73,19 @@ $(LIBEDGE): $(EDGE_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
 
+$(LIBKUBESIM): $(KUBESIM_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(KUBESIM): $(BUILD)/cmd/kubesim/main.o $(LIBKUBESIM) $(LIBEDGE) $(LIBCORE)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIBKUBESIM) $(LIBEDGE) $(LIBCORE) $(EDGE_LIBS) -lm
+
 $(EBB): $(EBB_OBJS) $(LIBEDGE) $(LIBCORE)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(EBB_OBJS) $(LIBEDGE) $(LIBCORE) $(EDGE_LIBS) -lm
 
-$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(TEST_HELPER_OBJS) $(LIBEDGE) $(LIBCORE)
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(TEST_HELPER_OBJS) $(LIBKUBESIM) $(LIBEDGE) $(LIBCORE)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(TEST_HELPER_OBJS) $(LIBEDGE) $(LIBCORE) \
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(TEST_HELPER_OBJS) $(LIBKUBESIM) $(LIBEDGE) $(LIBCORE) \
 		$(EDGE_LIBS) $(TEST_LIBS) -lm
 
 $(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIBEDGE) $(LIBCORE)
@@ -90,7 +103,7 @@ test: deps ## Build and run every test (unit, command-line end to end).
 	@$(MAKE) --no-print-directory test-run
 
 .PHONY: test-run
-test-run: $(EBB) $(TEST_BINS)
+test-run: $(EBB) $(KUBESIM) $(TEST_BINS)
 	@scripts/run-tests.sh $(BUILD)
 
 .PHONY: asan

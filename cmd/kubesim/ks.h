@@ -208,12 +208,23 @@ typedef struct ks_req {
     char **cert_groups;
     size_t n_cert_groups;
     uint64_t conn_id;
+    /* The decoded query (ks_req_parse_query fills it; http.c does for
+     * every request it reads). */
+    struct ks_header *params;
+    size_t n_params;
+    char *params_buf;
 } ks_req;
+
+/* Decodes req->query into req->params (percent escapes, '+' as space;
+ * a pair with a bad escape is dropped). Returns 0 or KS_ENOMEM. */
+int ks_req_parse_query(ks_req *req);
+/* Frees what ks_req_parse_query allocated. */
+void ks_req_release_query(ks_req *req);
 
 /* Case-insensitive header lookup; NULL when absent. */
 const char *ks_req_header(const ks_req *req, const char *name);
-/* Percent-decoded value of a query parameter (first occurrence), NULL
- * when absent. The pointer lives as long as req. */
+/* Decoded value of a query parameter (first occurrence) from
+ * req->params, NULL when absent. The pointer lives as long as req. */
 const char *ks_req_query(const ks_req *req, const char *key);
 
 typedef struct ks_stream ks_stream;
