@@ -4,6 +4,7 @@
  * (21, 22, 44, 46, 71, 72), DELETE (80-82) and DELETE on a collection.
  */
 #include "api_internal.h"
+#include "proto.h"
 #include "store.h"
 
 #include <stdio.h>
@@ -37,6 +38,8 @@ cJSON *api_body_object(struct api_req *r, const char *what_kind)
     char msg[400], syn[160];
 
     (void)what_kind;
+    if (ks_proto_is_content_type(ks_req_header(req, "Content-Type")))
+        return ks_proto_request_object(r->rt, req, r->resp);
     if (req->body && req->body_len)
         obj = cJSON_ParseWithLength(req->body, req->body_len);
     if (!obj) {
@@ -345,6 +348,59 @@ static void watch_end(void *ud)
     free(c);
 }
 
+/* sendInitialEvents=true needs resourceVersionMatch=NotOlderThan and
+ * allowWatchBookmarks=true (apimachinery's ValidateListOptions); answers
+ * 422 and returns false otherwise. */
+static bool watch_list_ok(struct api_req *r)
+{
+    const char *match = ks_req_query(r->req, "resourceVersionMatch");
+    bool match_ok = match && strcmp(match, "NotOlderThan") == 0;
+    bool bm_ok = truthy(ks_req_query(r->req, "allowWatchBookmarks"));
+    struct ebb_strbuf msg = EBB_STRBUF_INIT;
+
+    if (match_ok && bm_ok)
+        return true;
+    cJSON *details = cJSON_CreateObject();
+    cJSON_AddStringToObject(details, "group", "meta.k8s.io");
+    cJSON_AddStringToObject(details, "kind", "ListOptions");
+    cJSON *causes = cJSON_AddArrayToObject(details, "causes");
+    ebb_strbuf_adds(&msg, "ListOptions.meta.k8s.io \"\" is invalid: ");
+    if (!match_ok) {
+        cJSON *c = cJSON_CreateObject();
+        cJSON_AddStringToObject(c, "reason", "FieldValueForbidden");
+        cJSON_AddStringToObject(c, "message",
+                                "Forbidden: sendInitialEvents requires setting "
+                                "resourceVersionMatch to NotOlderThan");
+        cJSON_AddStringToObject(c, "field", "resourceVersionMatch");
+        cJSON_AddItemToArray(causes, c);
+    }
+    if (!bm_ok) {
+        cJSON *c = cJSON_CreateObject();
+        cJSON_AddStringToObject(c, "reason", "FieldValueForbidden");
+        cJSON_AddStringToObject(c, "message",
+                                "Forbidden: sendInitialEvents requires setting "
+                                "allowWatchBookmarks to true");
+        cJSON_AddStringToObject(c, "field", "allowWatchBookmarks");
+        cJSON_AddItemToArray(causes, c);
+    }
+    if (!match_ok && !bm_ok)
+        ebb_strbuf_adds(&msg, "[");
+    if (!match_ok)
+        ebb_strbuf_adds(&msg, "resourceVersionMatch: Forbidden: sendInitialEvents requires "
+                              "setting resourceVersionMatch to NotOlderThan");
+    if (!match_ok && !bm_ok)
+        ebb_strbuf_adds(&msg, ", ");
+    if (!bm_ok)
+        ebb_strbuf_adds(&msg, "allowWatchBookmarks: Forbidden: sendInitialEvents requires "
+                              "setting allowWatchBookmarks to true");
+    if (!match_ok && !bm_ok)
+        ebb_strbuf_adds(&msg, "]");
+    ks_status_fail(r->resp, 422, "Invalid", msg.buf, details);
+    cJSON_Delete(details);
+    ebb_strbuf_release(&msg);
+    return false;
+}
+
 static void do_watch(struct api_req *r)
 {
     ks_selector *labels, *fields;
@@ -361,6 +417,10 @@ static void do_watch(struct api_req *r)
     }
     if (!ts)
         timeout = 1800 + (long)(ks_rand01(r->s) * 1800.0);
+    const char *sie = ks_req_query(r->req, "sendInitialEvents");
+    bool initial = sie && truthy(sie);
+    if (initial && !watch_list_ok(r))
+        return;
     if (!parse_selectors(r, &labels, &fields))
         return;
     ctx = calloc(1, sizeof(*ctx));
@@ -389,6 +449,7 @@ static void do_watch(struct api_req *r)
     q.rv = ks_req_query(r->req, "resourceVersion");
     q.bookmarks = truthy(ks_req_query(r->req, "allowWatchBookmarks"));
     q.timeout_s = (double)timeout;
+    q.initial_events = initial;
     struct ks_sink sink = {watch_send, watch_end, ctx};
     /* The store owns the sink (and so ctx) from here on. */
     ks_store_watch_sink(r->s->store, &q, &sink, ks_now(r->s));

@@ -407,6 +407,10 @@ struct ks_watch_req {
     const char *rv;
     bool bookmarks;
     double timeout_s;
+    /* sendInitialEvents=true (watch-list, client-go 1.35 informers): the
+     * current state as ADDED events, then a BOOKMARK annotated
+     * k8s.io/initial-events-end, then live events. */
+    bool initial_events;
 };
 int ks_store_watch(ks_store *st, const struct ks_watch_req *q, ks_stream *stream, double now);
 /* Timers: bookmarks and watch deadlines. */

@@ -12,26 +12,86 @@
 
 #include <string.h>
 
-#define STR(no, n) {no, n, KS_PB_STRING, 0, NULL}
-#define STRK(no, n) {no, n, KS_PB_STRING, KS_PBF_KEEP, NULL}
-#define STRS(no, n) {no, n, KS_PB_STRING, KS_PBF_REPEATED, NULL}
-#define I32(no, n) {no, n, KS_PB_INT32, 0, NULL}
-#define I32K(no, n) {no, n, KS_PB_INT32, KS_PBF_KEEP, NULL}
-#define I64(no, n) {no, n, KS_PB_INT64, 0, NULL}
-#define I64K(no, n) {no, n, KS_PB_INT64, KS_PBF_KEEP, NULL}
-#define I64S(no, n) {no, n, KS_PB_INT64, KS_PBF_REPEATED, NULL}
-#define BOOL(no, n) {no, n, KS_PB_BOOL, 0, NULL}
-#define BOOLK(no, n) {no, n, KS_PB_BOOL, KS_PBF_KEEP, NULL}
-#define MSG(no, n, m) {no, n, KS_PB_MSG, 0, &m}
-#define MSGS(no, n, m) {no, n, KS_PB_MSG, KS_PBF_REPEATED, &m}
-#define INLINE(no, m) {no, "", KS_PB_INLINE, 0, &m}
-#define MAPSS(no, n) {no, n, KS_PB_MAP_SS, 0, NULL}
-#define MAPSB(no, n) {no, n, KS_PB_MAP_SB, 0, NULL}
-#define MAPSQ(no, n) {no, n, KS_PB_MAP_SQ, 0, NULL}
-#define IOS(no, n) {no, n, KS_PB_INTORSTR, 0, NULL}
-#define IOSK(no, n) {no, n, KS_PB_INTORSTR, KS_PBF_KEEP, NULL}
-#define QTY(no, n) {no, n, KS_PB_QUANTITY, KS_PBF_KEEP, NULL}
-#define TIME(no, n) {no, n, KS_PB_TIME, KS_PBF_KEEP, NULL}
+#define STR(no, n)                                                                                 \
+    {                                                                                              \
+        no, n, KS_PB_STRING, 0, NULL                                                               \
+    }
+#define STRK(no, n)                                                                                \
+    {                                                                                              \
+        no, n, KS_PB_STRING, KS_PBF_KEEP, NULL                                                     \
+    }
+#define STRS(no, n)                                                                                \
+    {                                                                                              \
+        no, n, KS_PB_STRING, KS_PBF_REPEATED, NULL                                                 \
+    }
+#define I32(no, n)                                                                                 \
+    {                                                                                              \
+        no, n, KS_PB_INT32, 0, NULL                                                                \
+    }
+#define I32K(no, n)                                                                                \
+    {                                                                                              \
+        no, n, KS_PB_INT32, KS_PBF_KEEP, NULL                                                      \
+    }
+#define I64(no, n)                                                                                 \
+    {                                                                                              \
+        no, n, KS_PB_INT64, 0, NULL                                                                \
+    }
+#define I64K(no, n)                                                                                \
+    {                                                                                              \
+        no, n, KS_PB_INT64, KS_PBF_KEEP, NULL                                                      \
+    }
+#define I64S(no, n)                                                                                \
+    {                                                                                              \
+        no, n, KS_PB_INT64, KS_PBF_REPEATED, NULL                                                  \
+    }
+#define BOOL(no, n)                                                                                \
+    {                                                                                              \
+        no, n, KS_PB_BOOL, 0, NULL                                                                 \
+    }
+#define BOOLK(no, n)                                                                               \
+    {                                                                                              \
+        no, n, KS_PB_BOOL, KS_PBF_KEEP, NULL                                                       \
+    }
+#define MSG(no, n, m)                                                                              \
+    {                                                                                              \
+        no, n, KS_PB_MSG, 0, &m                                                                    \
+    }
+#define MSGS(no, n, m)                                                                             \
+    {                                                                                              \
+        no, n, KS_PB_MSG, KS_PBF_REPEATED, &m                                                      \
+    }
+#define INLINE(no, m)                                                                              \
+    {                                                                                              \
+        no, "", KS_PB_INLINE, 0, &m                                                                \
+    }
+#define MAPSS(no, n)                                                                               \
+    {                                                                                              \
+        no, n, KS_PB_MAP_SS, 0, NULL                                                               \
+    }
+#define MAPSB(no, n)                                                                               \
+    {                                                                                              \
+        no, n, KS_PB_MAP_SB, 0, NULL                                                               \
+    }
+#define MAPSQ(no, n)                                                                               \
+    {                                                                                              \
+        no, n, KS_PB_MAP_SQ, 0, NULL                                                               \
+    }
+#define IOS(no, n)                                                                                 \
+    {                                                                                              \
+        no, n, KS_PB_INTORSTR, 0, NULL                                                             \
+    }
+#define IOSK(no, n)                                                                                \
+    {                                                                                              \
+        no, n, KS_PB_INTORSTR, KS_PBF_KEEP, NULL                                                   \
+    }
+#define QTY(no, n)                                                                                 \
+    {                                                                                              \
+        no, n, KS_PB_QUANTITY, KS_PBF_KEEP, NULL                                                   \
+    }
+#define TIME(no, n)                                                                                \
+    {                                                                                              \
+        no, n, KS_PB_TIME, KS_PBF_KEEP, NULL                                                       \
+    }
 
 #define MESSAGE(var, goname, ...)                                                                  \
     static const struct ks_pb_field var##_f[] = {__VA_ARGS__};                                     \
@@ -65,8 +125,8 @@ MESSAGE(m_object_ref, "ObjectReference", STR(1, "kind"), STR(2, "namespace"), ST
 
 MESSAGE(m_field_sel, "ObjectFieldSelector", STR(1, "apiVersion"), STRK(2, "fieldPath"));
 
-MESSAGE(m_resource_field_sel, "ResourceFieldSelector", STR(1, "containerName"),
-        STRK(2, "resource"), QTY(3, "divisor"));
+MESSAGE(m_resource_field_sel, "ResourceFieldSelector", STR(1, "containerName"), STRK(2, "resource"),
+        QTY(3, "divisor"));
 
 MESSAGE(m_cm_key_sel, "ConfigMapKeySelector", INLINE(1, m_local_ref), STRK(2, "key"),
         BOOLK(3, "optional"));
@@ -187,9 +247,8 @@ MESSAGE(m_projected_volume, "ProjectedVolumeSource", MSGS(1, "sources", m_volume
 
 MESSAGE(m_volume_source, "VolumeSource", MSG(1, "hostPath", m_host_path),
         MSG(2, "emptyDir", m_empty_dir), MSG(6, "secret", m_secret_volume),
-        MSG(10, "persistentVolumeClaim", m_pvc_volume),
-        MSG(16, "downwardAPI", m_downward_volume), MSG(19, "configMap", m_cm_volume),
-        MSG(26, "projected", m_projected_volume));
+        MSG(10, "persistentVolumeClaim", m_pvc_volume), MSG(16, "downwardAPI", m_downward_volume),
+        MSG(19, "configMap", m_cm_volume), MSG(26, "projected", m_projected_volume));
 
 MESSAGE(m_volume, "Volume", STRK(1, "name"), INLINE(2, m_volume_source));
 
@@ -229,11 +288,11 @@ MESSAGE(m_pod_spec, "PodSpec", MSGS(1, "volumes", m_volume),
         MSG(14, "securityContext", m_pod_security_context),
         MSGS(15, "imagePullSecrets", m_local_ref), STR(16, "hostname"), STR(17, "subdomain"),
         STR(19, "schedulerName"), MSGS(22, "tolerations", m_toleration),
-        MSGS(23, "hostAliases", m_host_alias), STR(24, "priorityClassName"),
-        I32K(25, "priority"), MSG(26, "dnsConfig", m_dns_config),
-        MSGS(28, "readinessGates", m_readiness_gate), STRK(29, "runtimeClassName"),
-        BOOLK(30, "enableServiceLinks"), STRK(31, "preemptionPolicy"), MAPSQ(32, "overhead"),
-        MSGS(33, "topologySpreadConstraints", m_spread), BOOLK(35, "setHostnameAsFQDN"));
+        MSGS(23, "hostAliases", m_host_alias), STR(24, "priorityClassName"), I32K(25, "priority"),
+        MSG(26, "dnsConfig", m_dns_config), MSGS(28, "readinessGates", m_readiness_gate),
+        STRK(29, "runtimeClassName"), BOOLK(30, "enableServiceLinks"), STRK(31, "preemptionPolicy"),
+        MAPSQ(32, "overhead"), MSGS(33, "topologySpreadConstraints", m_spread),
+        BOOLK(35, "setHostnameAsFQDN"));
 
 MESSAGE(m_pod_template_spec, "PodTemplateSpec", MSG(1, "metadata", m_object_meta),
         MSG(2, "spec", m_pod_spec));
@@ -274,19 +333,17 @@ MESSAGE(m_service_account, "ServiceAccount", MSG(1, "metadata", m_object_meta),
         MSGS(2, "secrets", m_object_ref), MSGS(3, "imagePullSecrets", m_local_ref),
         BOOLK(4, "automountServiceAccountToken"));
 
-MESSAGE(m_service_port, "ServicePort", STR(1, "name"), STR(2, "protocol"),
-        STRK(6, "appProtocol"), I32K(3, "port"), IOS(4, "targetPort"), I32(5, "nodePort"));
+MESSAGE(m_service_port, "ServicePort", STR(1, "name"), STR(2, "protocol"), STRK(6, "appProtocol"),
+        I32K(3, "port"), IOS(4, "targetPort"), I32(5, "nodePort"));
 
 MESSAGE(m_client_ip_config, "ClientIPConfig", I32K(1, "timeoutSeconds"));
 
-MESSAGE(m_session_affinity_config, "SessionAffinityConfig",
-        MSG(1, "clientIP", m_client_ip_config));
+MESSAGE(m_session_affinity_config, "SessionAffinityConfig", MSG(1, "clientIP", m_client_ip_config));
 
 MESSAGE(m_service_spec, "ServiceSpec", MSGS(1, "ports", m_service_port), MAPSS(2, "selector"),
         STR(3, "clusterIP"), STRS(18, "clusterIPs"), STR(4, "type"), STRS(5, "externalIPs"),
-        STR(7, "sessionAffinity"), STR(8, "loadBalancerIP"),
-        STRS(9, "loadBalancerSourceRanges"), STR(10, "externalName"),
-        STR(11, "externalTrafficPolicy"), I32(12, "healthCheckNodePort"),
+        STR(7, "sessionAffinity"), STR(8, "loadBalancerIP"), STRS(9, "loadBalancerSourceRanges"),
+        STR(10, "externalName"), STR(11, "externalTrafficPolicy"), I32(12, "healthCheckNodePort"),
         BOOL(13, "publishNotReadyAddresses"),
         MSG(14, "sessionAffinityConfig", m_session_affinity_config), STRS(19, "ipFamilies"),
         STRK(17, "ipFamilyPolicy"), BOOLK(20, "allocateLoadBalancerNodePorts"),
@@ -361,8 +418,8 @@ MESSAGE(m_rolling_update_sts, "RollingUpdateStatefulSetStrategy", I32K(1, "parti
 MESSAGE(m_sts_strategy, "StatefulSetUpdateStrategy", STR(1, "type"),
         MSG(2, "rollingUpdate", m_rolling_update_sts));
 
-MESSAGE(m_sts_pvc_policy, "StatefulSetPersistentVolumeClaimRetentionPolicy",
-        STR(1, "whenDeleted"), STR(2, "whenScaled"));
+MESSAGE(m_sts_pvc_policy, "StatefulSetPersistentVolumeClaimRetentionPolicy", STR(1, "whenDeleted"),
+        STR(2, "whenScaled"));
 
 MESSAGE(m_sts_ordinals, "StatefulSetOrdinals", I32K(1, "start"));
 
@@ -379,19 +436,18 @@ MESSAGE(m_sts_status, "StatefulSetStatus", I64(1, "observedGeneration"), I32K(2,
         STR(6, "currentRevision"), STR(7, "updateRevision"), I32K(9, "collisionCount"),
         MSGS(10, "conditions", m_set_condition), I32K(11, "availableReplicas"));
 
-MESSAGE(m_statefulset, "StatefulSet", MSG(1, "metadata", m_object_meta),
-        MSG(2, "spec", m_sts_spec), MSG(3, "status", m_sts_status));
+MESSAGE(m_statefulset, "StatefulSet", MSG(1, "metadata", m_object_meta), MSG(2, "spec", m_sts_spec),
+        MSG(3, "status", m_sts_status));
 
 /* ------------------------------------------------------------------ */
 /* batch/v1                                                            */
 
 MESSAGE(m_job_spec, "JobSpec", I32K(1, "parallelism"), I32K(2, "completions"),
-        I64K(3, "activeDeadlineSeconds"), I32K(7, "backoffLimit"),
-        I32K(12, "backoffLimitPerIndex"), I32K(13, "maxFailedIndexes"),
-        MSG(4, "selector", m_label_selector), BOOLK(5, "manualSelector"),
-        MSG(6, "template", m_pod_template_spec), I32K(8, "ttlSecondsAfterFinished"),
-        STRK(9, "completionMode"), BOOLK(10, "suspend"), STRK(14, "podReplacementPolicy"),
-        STRK(15, "managedBy"));
+        I64K(3, "activeDeadlineSeconds"), I32K(7, "backoffLimit"), I32K(12, "backoffLimitPerIndex"),
+        I32K(13, "maxFailedIndexes"), MSG(4, "selector", m_label_selector),
+        BOOLK(5, "manualSelector"), MSG(6, "template", m_pod_template_spec),
+        I32K(8, "ttlSecondsAfterFinished"), STRK(9, "completionMode"), BOOLK(10, "suspend"),
+        STRK(14, "podReplacementPolicy"), STRK(15, "managedBy"));
 
 MESSAGE(m_job_condition, "JobCondition", STRK(1, "type"), STRK(2, "status"),
         TIME(3, "lastProbeTime"), TIME(4, "lastTransitionTime"), STR(5, "reason"),

@@ -206,19 +206,24 @@ static const struct {
     {"", "Pod", ",\"spec\":{\"containers\":null},\"status\":{}"},
 };
 
-static bool send_bookmark(ks_store *st, struct ks_watcher *w, uint64_t rv)
+/* A BOOKMARK at rv; initial_end marks the end of the initial events of a
+ * watch-list stream (sendInitialEvents=true), as the annotation
+ * k8s.io/initial-events-end: "true" does on the real server. */
+static bool send_bookmark_ex(ks_store *st, struct ks_watcher *w, uint64_t rv, bool initial_end)
 {
     struct ebb_strbuf c = EBB_STRBUF_INIT;
     char av[192];
     const char *rest = "";
+    const char *ann =
+        initial_end ? ",\"annotations\":{\"k8s.io/initial-events-end\":\"true\"}" : "";
     bool ok;
 
     ks_st_api_version(&w->view, av, sizeof(av));
     if (w->view.origin == KS_RT_CUSTOM) {
         ebb_strbuf_addf(&c,
                         "{\"type\":\"BOOKMARK\",\"object\":{\"apiVersion\":\"%s\",\"kind\":\"%s\","
-                        "\"metadata\":{\"resourceVersion\":\"%llu\"}}}\n",
-                        av, w->view.kind, (unsigned long long)rv);
+                        "\"metadata\":{\"resourceVersion\":\"%llu\"%s}}}\n",
+                        av, w->view.kind, (unsigned long long)rv, ann);
     } else {
         for (size_t i = 0; i < sizeof(bookmark_shapes) / sizeof(bookmark_shapes[0]); i++)
             if (strcmp(bookmark_shapes[i].group, w->view.group) == 0 &&
@@ -226,13 +231,18 @@ static bool send_bookmark(ks_store *st, struct ks_watcher *w, uint64_t rv)
                 rest = bookmark_shapes[i].rest;
         ebb_strbuf_addf(&c,
                         "{\"type\":\"BOOKMARK\",\"object\":{\"kind\":\"%s\",\"apiVersion\":\"%s\","
-                        "\"metadata\":{\"resourceVersion\":\"%llu\",\"creationTimestamp\":null}%s}"
-                        "}\n",
-                        w->view.kind, av, (unsigned long long)rv, rest);
+                        "\"metadata\":{\"resourceVersion\":\"%llu\",\"creationTimestamp\":null%s}"
+                        "%s}}\n",
+                        w->view.kind, av, (unsigned long long)rv, ann, rest);
     }
     ok = wsend(st, w, &c);
     ebb_strbuf_release(&c);
     return ok;
+}
+
+static bool send_bookmark(ks_store *st, struct ks_watcher *w, uint64_t rv)
+{
+    return send_bookmark_ex(st, w, rv, false);
 }
 
 /* The earlier of now + bookmark_every and 2 s before the deadline; 0
@@ -347,7 +357,14 @@ int ks_store_watch_sink(ks_store *st, const struct ks_watch_req *q, const struct
     st->n_watchers++;
 
     st->dispatching++;
-    if (*rvs && rv == 0) {
+    if (q->initial_events) {
+        /* watch-list: the current state, then a bookmark that says so */
+        for (size_t i = 0; i < b->n && !w->dead; i++)
+            if (wmatch(w, b->objs[i]))
+                send_obj(st, w, "ADDED", b->objs[i]);
+        if (!w->dead)
+            send_bookmark_ex(st, w, st->rv, true);
+    } else if (*rvs && rv == 0) {
         /* "0": the current state as synthetic ADDED events (fixture 63) */
         for (size_t i = 0; i < b->n && !w->dead; i++)
             if (wmatch(w, b->objs[i]))

@@ -958,8 +958,8 @@ static void test_query(void **state)
 
     /* a request built by hand (tests of other modules) */
     struct ks_header hs[] = {{"Content-Type", "application/json"}};
-    ks_req req = {.method = "GET", .path = "/x", .query = "limit=2&l=a%3Db+c", .headers = hs,
-                  .n_headers = 1};
+    ks_req req = {
+        .method = "GET", .path = "/x", .query = "limit=2&l=a%3Db+c", .headers = hs, .n_headers = 1};
     assert_null(ks_req_query(&req, "limit")); /* not parsed yet */
     assert_int_equal(ks_req_parse_query(&req), KS_OK);
     assert_string_equal(ks_req_query(&req, "limit"), "2");

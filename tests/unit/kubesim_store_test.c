@@ -185,7 +185,7 @@ static void watch(ks_store *st, const ks_rtype *view, struct cap *c, const char 
 {
     char err[256];
     struct ks_sink sink = {cap_send, cap_end, c};
-    struct ks_watch_req q = {view, "demo", NULL, NULL, rv, bookmarks, timeout};
+    struct ks_watch_req q = {view, "demo", NULL, NULL, rv, bookmarks, timeout, false};
     q.labels = labels ? ks_selector_parse(labels, false, err, sizeof(err)) : NULL;
     q.fields = fields ? ks_selector_parse(fields, true, err, sizeof(err)) : NULL;
     assert_int_equal(ks_store_watch_sink(st, &q, &sink, now), KS_OK);
@@ -816,6 +816,44 @@ static void test_watch_rv0_and_replay(void **state)
     ks_store_free(st);
 }
 
+/* sendInitialEvents=true (client-go 1.35's watch-list): the current
+ * state, a BOOKMARK annotated k8s.io/initial-events-end at the newest
+ * resourceVersion, then live events. */
+static void test_watch_initial_events(void **state)
+{
+    struct types t;
+    ks_store *st = ks_store_new(NULL);
+    struct cap c = {0};
+    struct ks_sink sink = {cap_send, cap_end, &c};
+
+    (void)state;
+    types_init(&t);
+    create(st, &t.deploy, deploy("demo", "web", "web", 1)); /* 101 */
+    create(st, &t.deploy, deploy("demo", "alpha", "a", 1)); /* 102 */
+    create(st, &t.deploy, deploy("other", "x", "a", 1));    /* 103 */
+    struct ks_watch_req q = {&t.deploy, "demo", NULL, NULL, "", true, 0, true};
+    assert_int_equal(ks_store_watch_sink(st, &q, &sink, 0), KS_OK);
+    assert_int_equal(c.n, 3);
+    event_is(&c, 0, "ADDED", "alpha", 102);
+    event_is(&c, 1, "ADDED", "web", 101);
+    cJSON *bm = cJSON_Parse(c.chunks[2]);
+    assert_non_null(bm);
+    assert_string_equal(ks_json_str(bm, "type"), "BOOKMARK");
+    assert_string_equal(ks_json_str(bm, "object.metadata.resourceVersion"), "103");
+    const cJSON *ann = ks_json_path(bm, "object.metadata.annotations");
+    assert_non_null(ann);
+    const cJSON *end = cJSON_GetObjectItemCaseSensitive(ann, "k8s.io/initial-events-end");
+    assert_true(cJSON_IsString(end));
+    assert_string_equal(end->valuestring, "true");
+    cJSON_Delete(bm);
+    create(st, &t.deploy, deploy("demo", "beta", "b", 1)); /* 104 */
+    assert_int_equal(c.n, 4);
+    event_is(&c, 3, "ADDED", "beta", 104);
+    ks_store_drop_watches(st);
+    cap_release(&c);
+    ks_store_free(st);
+}
+
 static void test_watch_too_old(void **state)
 {
     struct types t;
@@ -1065,6 +1103,7 @@ int main(void)
         cmocka_unit_test(test_list_custom_and_view),
         cmocka_unit_test(test_watch_now_and_events),
         cmocka_unit_test(test_watch_rv0_and_replay),
+        cmocka_unit_test(test_watch_initial_events),
         cmocka_unit_test(test_watch_too_old),
         cmocka_unit_test(test_watch_selector_transitions),
         cmocka_unit_test(test_watch_bookmarks_and_timeout),
