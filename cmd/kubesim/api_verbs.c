@@ -274,6 +274,8 @@ static void do_list(struct api_req *r)
     if (rc == 0) {
         r->resp->status = 200;
         snprintf(r->resp->content_type, sizeof(r->resp->content_type), "application/json");
+        /* Go's JSON encoder ends every body with a newline (fixture 74). */
+        ebb_strbuf_addch(&r->resp->body, '\n');
         free(new_cont);
         return;
     }

@@ -403,8 +403,17 @@ static cJSON *merge_update(struct api_op *op, cJSON *obj, const cJSON *old)
 
     if (status_only) {
         cJSON *n = cJSON_Duplicate(old, true);
-        if (n)
+        if (n) {
             copy_key(n, obj, "status");
+            /* The built-in status strategies keep the body's annotations
+             * (the Deployment controller writes its revision annotation
+             * that way, fixture 11's managedFields); custom resources
+             * keep only status (ResetObjectMetaForStatus). */
+            cJSON *nmd = cJSON_GetObjectItemCaseSensitive(n, "metadata");
+            const cJSON *bmd = cJSON_GetObjectItemCaseSensitive(obj, "metadata");
+            if (op->rt->origin == KS_RT_BUILTIN && cJSON_IsObject(nmd) && cJSON_IsObject(bmd))
+                copy_key(nmd, bmd, "annotations");
+        }
         cJSON_Delete(obj);
         return n;
     }
@@ -487,7 +496,8 @@ int api_update(struct api_op *op, cJSON *obj, const ks_obj *cur)
         goto out;
     if (api_has_generation(rt)) {
         long long g = api_int_at(old, "metadata.generation", 1);
-        if (api_generation_changed(rt, old, nobj))
+        bool status_only = op->subresource && strcmp(op->subresource, "status") == 0;
+        if (!status_only && api_generation_changed(rt, old, nobj))
             g++;
         api_set(md, "generation", cJSON_CreateNumber((double)g));
     }

@@ -43,6 +43,15 @@ static bool in_values(const cJSON *values, const char *v)
 
 /* metav1.LabelSelectorAsSelector + Matches. *bad: the selector does not
  * convert (unknown operator ...). */
+/* The value of label key ("app.kubernetes.io/name": keys hold dots, so
+ * not a dotted path), or NULL. */
+static const char *label_value(const cJSON *labels, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(labels, key);
+
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
 static bool selector_matches(const cJSON *sel, const cJSON *labels, bool *bad)
 {
     const cJSON *it;
@@ -57,7 +66,7 @@ static bool selector_matches(const cJSON *sel, const cJSON *labels, bool *bad)
     }
     cJSON_ArrayForEach(it, ml)
     {
-        const char *have = ks_json_str(labels, it->string);
+        const char *have = label_value(labels, it->string);
         if (!cJSON_IsString(it) || !have || strcmp(have, it->valuestring) != 0)
             return false;
     }
@@ -65,7 +74,7 @@ static bool selector_matches(const cJSON *sel, const cJSON *labels, bool *bad)
     {
         const char *key = ks_json_str(it, "key"), *op = ks_json_str(it, "operator");
         const cJSON *vals = cJSON_GetObjectItemCaseSensitive(it, "values");
-        const char *have = key ? ks_json_str(labels, key) : NULL;
+        const char *have = key ? label_value(labels, key) : NULL;
         if (!key || !op) {
             *bad = true;
             return false;
@@ -591,8 +600,12 @@ void ks_bi_validate(const ks_rtype *rt, const cJSON *obj, const cJSON *old, stru
         validate_lease(c, obj);
         return;
     }
-    if (*rt->group) { /* autoscaling */
+    if (strcmp(rt->group, "autoscaling") == 0) {
         validate_hpa(c, obj);
+        return;
+    }
+    if (*rt->group) { /* batch and the rest: object metadata only */
+        ks_bi_validate_meta(c, obj, rt->namespaced, KS_BI_SUBDOMAIN, NULL);
         return;
     }
     if (strcmp(k, "Pod") == 0) {

@@ -28,23 +28,30 @@ static uint64_t fnv1a(const char *s, uint64_t h)
     return h;
 }
 
-static void add_verbs(cJSON *arr, unsigned verbs)
+struct verb_name {
+    unsigned bit;
+    const char *name;
+};
+
+/* Built-in verbs are listed alphabetically; a custom resource's in the
+ * order the apiextensions server writes them (fixture 04). */
+static const struct verb_name builtin_verbs[] = {
+    {KS_V_CREATE, "create"}, {KS_V_DELETE, "delete"}, {KS_V_DELETECOLLECTION, "deletecollection"},
+    {KS_V_GET, "get"},       {KS_V_LIST, "list"},     {KS_V_PATCH, "patch"},
+    {KS_V_UPDATE, "update"}, {KS_V_WATCH, "watch"},
+};
+static const struct verb_name custom_verbs[] = {
+    {KS_V_DELETE, "delete"}, {KS_V_DELETECOLLECTION, "deletecollection"},
+    {KS_V_GET, "get"},       {KS_V_LIST, "list"},
+    {KS_V_PATCH, "patch"},   {KS_V_CREATE, "create"},
+    {KS_V_UPDATE, "update"}, {KS_V_WATCH, "watch"},
+};
+
+static void add_verbs(cJSON *arr, unsigned verbs, bool custom)
 {
-    /* Alphabetical, as the apiserver lists built-in verbs. */
-    static const struct {
-        unsigned bit;
-        const char *name;
-    } names[] = {
-        {KS_V_CREATE, "create"},
-        {KS_V_DELETE, "delete"},
-        {KS_V_DELETECOLLECTION, "deletecollection"},
-        {KS_V_GET, "get"},
-        {KS_V_LIST, "list"},
-        {KS_V_PATCH, "patch"},
-        {KS_V_UPDATE, "update"},
-        {KS_V_WATCH, "watch"},
-    };
-    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+    const struct verb_name *names = custom ? custom_verbs : builtin_verbs;
+
+    for (size_t i = 0; i < sizeof(builtin_verbs) / sizeof(builtin_verbs[0]); i++)
         if (verbs & names[i].bit)
             cJSON_AddItemToArray(arr, cJSON_CreateString(names[i].name));
 }
@@ -96,10 +103,10 @@ static cJSON *resource_entry(const ks_rtype *rt, const char *sub)
     }
     cJSON *verbs = cJSON_AddArrayToObject(r, "verbs");
     if (sub) {
-        add_verbs(verbs, KS_V_GET | KS_V_PATCH | KS_V_UPDATE);
+        add_verbs(verbs, KS_V_GET | KS_V_PATCH | KS_V_UPDATE, false);
         return r;
     }
-    add_verbs(verbs, rt->verbs);
+    add_verbs(verbs, rt->verbs, rt->origin == KS_RT_CUSTOM);
     add_strings(r, "shortNames", (char(*)[32])rt->short_names, rt->n_short_names);
     add_strings(r, "categories", (char(*)[32])rt->categories, rt->n_categories);
     if (rt->origin != KS_RT_VIRTUAL) {
@@ -190,6 +197,51 @@ static cJSON *api_group(const ks_registry *reg, const char *group)
     return g;
 }
 
+/* The order in which the 1.26 server lists its groups (fixture 02); other
+ * groups (CRDs, aggregated APIs) follow in the order they were added. */
+static const char *const group_order[] = {
+    "apiregistration.k8s.io",
+    "apps",
+    "events.k8s.io",
+    "authentication.k8s.io",
+    "authorization.k8s.io",
+    "autoscaling",
+    "batch",
+    "certificates.k8s.io",
+    "networking.k8s.io",
+    "policy",
+    "rbac.authorization.k8s.io",
+    "storage.k8s.io",
+    "admissionregistration.k8s.io",
+    "apiextensions.k8s.io",
+    "scheduling.k8s.io",
+    "coordination.k8s.io",
+    "node.k8s.io",
+    "discovery.k8s.io",
+    "flowcontrol.apiserver.k8s.io",
+};
+
+static size_t group_rank(const char *name)
+{
+    size_t n = sizeof(group_order) / sizeof(group_order[0]);
+
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(group_order[i], name) == 0)
+            return i;
+    return n;
+}
+
+static int cmp_group(const void *a, const void *b)
+{
+    const cJSON *x = *(const cJSON *const *)a, *y = *(const cJSON *const *)b;
+    size_t rx = group_rank(ks_json_str(x, "name")), ry = group_rank(ks_json_str(y, "name"));
+
+    if (rx != ry)
+        return rx < ry ? -1 : 1;
+    /* equal rank (both unknown): keep registration order, kept in ->valueint */
+    return x->valueint < y->valueint ? -1 : x->valueint > y->valueint;
+}
+
 static cJSON *api_group_list(const ks_registry *reg)
 {
     cJSON *out = cJSON_CreateObject(), *groups;
@@ -212,6 +264,22 @@ static cJSON *api_group_list(const ks_registry *reg)
         }
         if (!seen)
             cJSON_AddItemToArray(groups, api_group(reg, rt->group));
+    }
+    /* Sort by rank, stable: detach every group, sort, re-attach. */
+    int count = cJSON_GetArraySize(groups), k = 0;
+    cJSON **v = count > 0 ? calloc((size_t)count, sizeof(*v)) : NULL;
+    if (v) {
+        while (groups->child) {
+            v[k] = cJSON_DetachItemViaPointer(groups, groups->child);
+            v[k]->valueint = k;
+            k++;
+        }
+        qsort(v, (size_t)k, sizeof(*v), cmp_group);
+        for (int i = 0; i < k; i++) {
+            v[i]->valueint = 0;
+            cJSON_AddItemToArray(groups, v[i]);
+        }
+        free(v);
     }
     return out;
 }

@@ -332,8 +332,13 @@ int ks_store_watch_sink(ks_store *st, const struct ks_watch_req *q, const struct
         goto fail_quiet;
     }
     if (*rvs && rv != 0 && rv < st->oldest_rv) {
-        snprintf(msg, sizeof(msg), "too old resource version: %llu (%llu)", (unsigned long long)rv,
-                 (unsigned long long)st->oldest_rv);
+        const ks_rtype *srt = q->view->storage ? q->view->storage : q->view;
+        if (strcmp(srt->group, "") == 0 && strcmp(srt->kind, "Event") == 0)
+            /* Events have no watch cache: etcd answers (fixture 65). */
+            snprintf(msg, sizeof(msg), "The resourceVersion for the provided watch is too old.");
+        else
+            snprintf(msg, sizeof(msg), "too old resource version: %llu (%llu)",
+                     (unsigned long long)rv, (unsigned long long)st->oldest_rv);
         send_error(sink, 410, "Expired", msg);
         goto fail_quiet;
     }
