@@ -28,7 +28,7 @@ CORE_SRCS := $(sort $(wildcard pkg/base/*.c) $(KUBE_PURE) \
 	$(wildcard pkg/scale/*.c) $(wildcard pkg/controller/*.c))
 # EDGE: cJSON and libyaml.
 EDGE_SRCS := $(sort $(wildcard pkg/api/v1alpha1/codec*.c) \
-	$(filter-out $(KUBE_PURE),$(wildcard pkg/kube/*.c)))
+	$(filter-out $(KUBE_PURE),$(wildcard pkg/kube/*.c)) $(wildcard pkg/source/*.c))
 EBB_SRCS  := $(sort $(wildcard cmd/ebb/*.c))
 # kubesim: everything but main.c builds into libkubesim.a, which the
 # tests link too (its symbols all start with ks_).
@@ -141,7 +141,7 @@ fuzz: deps ## Run each libFuzzer target for FUZZ_TIME seconds (default 30).
 ##@ Measure
 
 .PHONY: bench
-bench: deps $(BENCH_BINS) $(EBB) ## Run the benchmarks (see BENCHMARKS.md).
+bench: deps $(BENCH_BINS) $(EBB) $(KUBESIM) ## Run the benchmarks (see BENCHMARKS.md).
 	@for b in $(BENCH_BINS); do $$b || exit 1; done
 
 ##@ Quality
