@@ -5,6 +5,7 @@
  * (YAML or JSON body, fieldManager required, creates when absent).
  */
 #include "api_internal.h"
+#include "patch_internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -241,7 +242,7 @@ static cJSON *apply_patch(struct api_req *r, struct api_op *op, enum patch_kind 
         struct ks_causes c = {0};
         int rc = 0;
         api_version_of(r->rt, av, sizeof(av));
-        doc = ks_apply(live, patch, op->manager, force, av, ks_now(r->s), &rc, &c);
+        doc = ks_apply_rt(live, patch, r->rt, op->manager, force, av, ks_now(r->s), &rc, &c);
         if (!doc) {
             if (rc == KS_ECONFLICT)
                 apply_conflict(op, &c);

@@ -6,6 +6,7 @@
  */
 #include "builtins.h"
 
+#include <stdio.h>
 #include <string.h>
 
 /* A string field counts as unset when absent, null or "" (Go zero). */
@@ -409,6 +410,32 @@ static void default_service(cJSON *svc)
         def_str(spec, "externalTrafficPolicy", "Cluster");
     if (type && strcmp(type, "ExternalName") != 0)
         def_str(spec, "internalTrafficPolicy", "Cluster");
+    if (type && strcmp(type, "ExternalName") != 0 && !ks_json_str(spec, "clusterIP")) {
+        /* The service IP allocator: a stable address in 10.96.0.0/16
+         * from the service's namespace/name (helm --wait checks it). */
+        const char *ns = ks_json_str(svc, "metadata.namespace");
+        const char *name = ks_json_str(svc, "metadata.name");
+        uint32_t h = 2166136261u;
+        char ip[32];
+        for (const char *p = ns ? ns : ""; *p; p++)
+            h = (h ^ (unsigned char)*p) * 16777619u;
+        h = (h ^ '/') * 16777619u;
+        for (const char *p = name ? name : ""; *p; p++)
+            h = (h ^ (unsigned char)*p) * 16777619u;
+        snprintf(ip, sizeof(ip), "10.96.%u.%u", (h >> 8) & 255u, 1u + (h & 255u) % 254u);
+        def_str(spec, "clusterIP", ip);
+    }
+    const char *cip = ks_json_str(spec, "clusterIP");
+    if (cip && !cJSON_GetObjectItemCaseSensitive(spec, "clusterIPs")) {
+        cJSON *ips = cJSON_CreateArray();
+        cJSON_AddItemToArray(ips, cJSON_CreateString(cip));
+        put(spec, "clusterIPs", ips);
+    }
+    if (cip && strcmp(cip, "None") != 0) {
+        if (!cJSON_GetObjectItemCaseSensitive(spec, "ipFamilies"))
+            put(spec, "ipFamilies", cJSON_Parse("[\"IPv4\"]"));
+        def_str(spec, "ipFamilyPolicy", "SingleStack");
+    }
     status = obj_at(svc, "status");
     obj_at(status, "loadBalancer");
 }

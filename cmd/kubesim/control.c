@@ -504,7 +504,7 @@ static bool parse_faults(const cJSON *b, struct fault_req *f, ks_resp *resp)
 static int rotate_token(ks_sim *s, int i, char *err, size_t errlen)
 {
     struct ks_token *t = &s->tokens[i];
-    char hex[33], tmp[4096];
+    char hex[33], tmp[4096 + 8], path[4096];
 
     if ((size_t)i >= s->n_tokens) {
         snprintf(err, errlen, "expireToken: kubesim has no such token");
@@ -518,16 +518,21 @@ static int rotate_token(ks_sim *s, int i, char *err, size_t errlen)
         return KS_ENOMEM;
     }
     if (t->file && *t->file) {
-        snprintf(tmp, sizeof(tmp), "%s.tmp", t->file);
+        /* The token's file name is relative to the state directory. */
+        if (t->file[0] == '/' || !s->cfg.dir)
+            snprintf(path, sizeof(path), "%s", t->file);
+        else
+            snprintf(path, sizeof(path), "%s/%s", s->cfg.dir, t->file);
+        snprintf(tmp, sizeof(tmp), "%s.tmp", path);
         FILE *f = fopen(tmp, "w");
-        bool ok = f && fputs(hex, f) >= 0;
+        bool ok = f && fprintf(f, "%s\n", hex) >= 0;
         if (f && fclose(f) != 0)
             ok = false;
-        if (!ok || rename(tmp, t->file) != 0) {
+        if (!ok || rename(tmp, path) != 0) {
             if (f)
                 remove(tmp);
             free(nt);
-            snprintf(err, errlen, "expireToken: cannot rewrite %s", t->file);
+            snprintf(err, errlen, "expireToken: cannot rewrite %s", path);
             return KS_EIO;
         }
     }

@@ -190,6 +190,8 @@ ks_fs *ks_fs_of_object(const cJSON *obj, const struct ks_fs_opts *o)
     struct walk w = {.o = o};
 
     ks_fpath_init(&w.fp, o ? o->kind : NULL);
+    w.fp.custom = o && o->custom;
+    w.fp.schema = o ? o->schema : NULL;
     w.out = ks_fs_new();
     if (!w.out)
         return NULL;
@@ -359,21 +361,32 @@ static void cmp(struct walk *w, const cJSON *l, const cJSON *r, bool is_item)
 }
 
 /* What a zero Go object of the kind already holds: the structs that are
- * always serialized and the lists without omitempty (null). */
-static const char *const zero_structs[] = {
-    "metadata",
-    "spec",
-    "status",
-    "spec.template",
-    "spec.template.metadata",
-    "spec.template.spec",
-    "spec.strategy",
-    "spec.updateStrategy",
-    "spec.jobTemplate",
-    "spec.jobTemplate.spec",
-    "spec.jobTemplate.spec.template",
-    "spec.jobTemplate.spec.template.metadata",
-    "spec.jobTemplate.spec.template.spec",
+ * always serialized (by kind, "" for every kind) and the lists without
+ * omitempty (null). */
+struct zero_path {
+    const char *kind;
+    const char *path;
+};
+
+static const struct zero_path zero_structs[] = {
+    {"", "metadata"},
+    {"", "spec"},
+    {"", "status"},
+    {"", "spec.template"},
+    {"", "spec.template.metadata"},
+    {"", "spec.template.spec"},
+    {"", "spec.strategy"},
+    {"", "spec.updateStrategy"},
+    {"", "spec.jobTemplate"},
+    {"", "spec.jobTemplate.spec"},
+    {"", "spec.jobTemplate.spec.template"},
+    {"", "spec.jobTemplate.spec.template.metadata"},
+    {"", "spec.jobTemplate.spec.template.spec"},
+    {"Event", "source"},                        /* core/v1 (fixture 90) */
+    {"Event", "involvedObject"},                /* core/v1 */
+    {"Event", "deprecatedSource"},              /* events.k8s.io/v1 (fixture 91) */
+    {"CustomResourceDefinition", "spec.names"}, /* fixture 40 */
+    {"CustomResourceDefinition", "status.acceptedNames"},
 };
 static const char *const zero_nulls[] = {
     "spec.containers",
@@ -383,32 +396,68 @@ static const char *const zero_nulls[] = {
     "spec.jobTemplate.spec.template.metadata.creationTimestamp",
 };
 
-static cJSON *zero_like(const cJSON *obj)
+/* null and "": what a Go struct field holds when unset (or drops, with
+ * omitempty) */
+static bool go_zero(const cJSON *v)
 {
+    return cJSON_IsNull(v) || (cJSON_IsString(v) && v->valuestring && !v->valuestring[0]);
+}
+
+/* The zero values of src's fields into the struct dst. */
+static int copy_zeros(cJSON *dst, const cJSON *src)
+{
+    for (const cJSON *c = src->child; c; c = c->next) {
+        if (!c->string || !go_zero(c) || cJSON_GetObjectItemCaseSensitive(dst, c->string))
+            continue;
+        cJSON *d = cJSON_Duplicate(c, false);
+        if (!d)
+            return KS_ENOMEM;
+        cJSON_AddItemToObject(dst, c->string, d);
+    }
+    return 0;
+}
+
+static bool zero_struct_of(const struct zero_path *z, const char *kind, bool custom)
+{
+    if (custom)
+        return !strcmp(z->path, "metadata");
+    return !*z->kind || (kind && !strcmp(z->kind, kind));
+}
+
+static cJSON *zero_like(const cJSON *obj, const struct ks_fs_opts *o)
+{
+    const char *kind = o ? o->kind : NULL;
+    bool custom = o && o->custom;
     cJSON *z = cJSON_CreateObject();
 
     if (!z)
         return NULL;
+    if (!custom && copy_zeros(z, obj))
+        goto nomem;
     for (size_t i = 0; i < sizeof(zero_structs) / sizeof(zero_structs[0]); i++) {
-        if (!cJSON_IsObject(ks_json_path(obj, zero_structs[i])))
+        const cJSON *src = ks_json_path(obj, zero_structs[i].path);
+        if (!zero_struct_of(&zero_structs[i], kind, custom) || !cJSON_IsObject(src))
             continue;
         cJSON *e = cJSON_CreateObject();
-        if (!e || ks_json_set_path(z, zero_structs[i], e)) {
-            cJSON_Delete(z);
-            return NULL;
+        if (!e || copy_zeros(e, src)) {
+            cJSON_Delete(e);
+            goto nomem;
         }
+        if (ks_json_set_path(z, zero_structs[i].path, e))
+            goto nomem;
     }
-    for (size_t i = 0; i < sizeof(zero_nulls) / sizeof(zero_nulls[0]); i++) {
+    for (size_t i = 0; !custom && i < sizeof(zero_nulls) / sizeof(zero_nulls[0]); i++) {
         const cJSON *v = ks_json_path(obj, zero_nulls[i]);
         if (!v || !(cJSON_IsArray(v) || cJSON_IsNull(v)))
             continue;
         cJSON *e = cJSON_CreateNull();
-        if (!e || ks_json_set_path(z, zero_nulls[i], e)) {
-            cJSON_Delete(z);
-            return NULL;
-        }
+        if (!e || ks_json_set_path(z, zero_nulls[i], e))
+            goto nomem;
     }
     return z;
+nomem:
+    cJSON_Delete(z);
+    return NULL;
 }
 
 int ks_fs_compare(const cJSON *old, const cJSON *new_, const struct ks_fs_opts *o, ks_fs *added,
@@ -418,8 +467,10 @@ int ks_fs_compare(const cJSON *old, const cJSON *new_, const struct ks_fs_opts *
     cJSON *zero = NULL;
 
     ks_fpath_init(&w.fp, o ? o->kind : NULL);
+    w.fp.custom = o && o->custom;
+    w.fp.schema = o ? o->schema : NULL;
     if (!old) {
-        zero = zero_like(new_);
+        zero = zero_like(new_, o);
         if (!zero)
             return KS_ENOMEM;
         old = zero;

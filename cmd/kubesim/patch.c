@@ -10,6 +10,7 @@
  */
 #include "patch_internal.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 void ks_fpath_init(struct ks_fpath *p, const char *kind)
@@ -18,6 +19,8 @@ void ks_fpath_init(struct ks_fpath *p, const char *kind)
     p->len = 0;
     p->overflow = 0;
     p->kind = kind ? kind : "";
+    p->custom = false;
+    p->schema = NULL;
 }
 
 size_t ks_fpath_push(struct ks_fpath *p, const char *field)
@@ -138,6 +141,80 @@ const char *ks_smp_merge_key(const struct ks_fpath *p, bool *set)
     return NULL;
 }
 
+/* ---- custom resources: the CRD schema ---- */
+
+/* Custom resources keep ObjectMeta's semantics under metadata. */
+static bool by_schema(const struct ks_fpath *p)
+{
+    return p->custom &&
+           !(strncmp(p->buf, "metadata", 8) == 0 && (p->buf[8] == '\0' || p->buf[8] == '.'));
+}
+
+static const cJSON *sub_schema(const cJSON *s, const char *k)
+{
+    const cJSON *v = cJSON_IsObject(s) ? cJSON_GetObjectItemCaseSensitive(s, k) : NULL;
+
+    return cJSON_IsObject(v) ? v : NULL;
+}
+
+/* The schema of the field at p: properties by name, additionalProperties
+ * for map values, items through lists (list items add no segment). NULL
+ * when the schema does not say. */
+static const cJSON *schema_at(const struct ks_fpath *p)
+{
+    const cJSON *s = p->schema;
+    const char *seg = p->buf;
+
+    while (s && *seg) {
+        const char *dot = strchr(seg, '.');
+        size_t n = dot ? (size_t)(dot - seg) : strlen(seg);
+        char name[KS_FPATH_MAX];
+        const cJSON *next;
+
+        for (int guard = 0; guard < 64 && sub_schema(s, "items"); guard++)
+            s = sub_schema(s, "items");
+        memcpy(name, seg, n);
+        name[n] = '\0';
+        next = sub_schema(sub_schema(s, "properties"), name);
+        s = next ? next : sub_schema(s, "additionalProperties");
+        seg = dot ? dot + 1 : seg + n;
+    }
+    return s;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static void schema_list_info(const struct ks_fpath *p, struct ks_list_info *out)
+{
+    const cJSON *s = schema_at(p);
+    const char *lt = ks_json_str(s, "x-kubernetes-list-type");
+    const cJSON *keys;
+
+    if (!lt)
+        return;
+    if (!strcmp(lt, "set")) {
+        out->kind = KS_LIST_SET;
+        return;
+    }
+    if (strcmp(lt, "map"))
+        return;
+    keys = cJSON_GetObjectItemCaseSensitive(s, "x-kubernetes-list-map-keys");
+    int n = cJSON_GetArraySize(keys);
+    if (!cJSON_IsArray(keys) || n < 1 || n > 3)
+        return; /* not a list kubesim can key: owned whole */
+    for (const cJSON *k = keys->child; k; k = k->next)
+        if (!cJSON_IsString(k))
+            return;
+    out->n_keys = 0;
+    for (const cJSON *k = keys->child; k; k = k->next)
+        out->keys[out->n_keys++] = k->valuestring;
+    qsort(out->keys, out->n_keys, sizeof(out->keys[0]), cmp_str);
+    out->kind = KS_LIST_MAP;
+}
+
 void ks_smd_list_info(const struct ks_fpath *p, struct ks_list_info *out)
 {
     char parent[128];
@@ -147,6 +224,10 @@ void ks_smd_list_info(const struct ks_fpath *p, struct ks_list_info *out)
     out->kind = KS_LIST_ATOMIC;
     if (p->overflow || !p->len)
         return;
+    if (by_schema(p)) {
+        schema_list_info(p, out);
+        return;
+    }
     last = last_seg(p, parent, sizeof(parent));
     if (!strcmp(last, "finalizers")) {
         out->kind = KS_LIST_SET;
@@ -174,13 +255,24 @@ void ks_smd_list_info(const struct ks_fpath *p, struct ks_list_info *out)
 
 bool ks_smd_map_atomic(const struct ks_fpath *p)
 {
-    static const char *const atomic[] = {"selector", "labelSelector", "namespaceSelector",
-                                         "nodeSelector"};
+    /* LabelSelector, Service selector, nodeSelector, and the structs
+     * marked +structType=atomic (ObjectReference: an Event's
+     * involvedObject/regarding/related, fixtures 90 and 91; the env
+     * var sources' selectors). */
+    static const char *const atomic[] = {
+        "selector",         "labelSelector",   "namespaceSelector", "nodeSelector",
+        "involvedObject",   "regarding",       "related",           "fieldRef",
+        "resourceFieldRef", "configMapKeyRef", "secretKeyRef",
+    };
     char parent[128];
     const char *last;
 
     if (p->overflow || !p->len)
         return false;
+    if (by_schema(p)) {
+        const char *mt = ks_json_str(schema_at(p), "x-kubernetes-map-type");
+        return mt && !strcmp(mt, "atomic");
+    }
     last = last_seg(p, parent, sizeof(parent));
     for (size_t i = 0; i < sizeof(atomic) / sizeof(atomic[0]); i++)
         if (!strcmp(last, atomic[i]))

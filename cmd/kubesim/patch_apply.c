@@ -185,12 +185,21 @@ static cJSON *merge(const cJSON *l, const cJSON *r, struct ks_fpath *fp, bool is
     return cJSON_Duplicate(r, true);
 }
 
-cJSON *ks_smd_merge(const cJSON *live, const cJSON *config, const char *kind)
+static cJSON *smd_merge_opts(const cJSON *live, const cJSON *config, const struct ks_fs_opts *o)
 {
     struct ks_fpath fp;
 
-    ks_fpath_init(&fp, kind);
+    ks_fpath_init(&fp, o->kind);
+    fp.custom = o->custom;
+    fp.schema = o->schema;
     return merge(live, config, &fp, false);
+}
+
+cJSON *ks_smd_merge(const cJSON *live, const cJSON *config, const char *kind)
+{
+    struct ks_fs_opts o = {.kind = kind};
+
+    return smd_merge_opts(live, config, &o);
 }
 
 /* ---- 3. prune ---- */
@@ -292,8 +301,9 @@ static bool same_object(const cJSON *a, const cJSON *b)
     return same;
 }
 
-cJSON *ks_apply(const cJSON *live, const cJSON *applied, const char *manager, bool force,
-                const char *api_version, double now, int *rc, struct ks_causes *conflicts)
+cJSON *ks_apply_rt(const cJSON *live, const cJSON *applied, const ks_rtype *rt, const char *manager,
+                   bool force, const char *api_version, double now, int *rc,
+                   struct ks_causes *conflicts)
 {
     struct ks_mf m = {0};
     struct ks_fs_opts o = {.reset = "status"};
@@ -331,11 +341,15 @@ cJSON *ks_apply(const cJSON *live, const cJSON *applied, const char *manager, bo
     o.kind = ks_json_str(applied, "kind");
     if (!o.kind && live)
         o.kind = ks_json_str(live, "kind");
+    if (rt && rt->origin == KS_RT_CUSTOM) {
+        o.custom = true;
+        o.schema = rt->schema;
+    }
 
     if (live && ks_mf_decode(live, &m))
         goto nomem;
     newset = ks_fs_of_object(applied, &o);
-    merged = ks_smd_merge(live, applied, o.kind);
+    merged = smd_merge_opts(live, applied, &o);
     if (!newset || !merged)
         goto nomem;
 
@@ -435,4 +449,10 @@ out:
     ks_fs_free(r);
     ks_mf_release(&m);
     return merged;
+}
+
+cJSON *ks_apply(const cJSON *live, const cJSON *applied, const char *manager, bool force,
+                const char *api_version, double now, int *rc, struct ks_causes *conflicts)
+{
+    return ks_apply_rt(live, applied, NULL, manager, force, api_version, now, rc, conflicts);
 }

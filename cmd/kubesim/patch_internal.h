@@ -45,6 +45,13 @@ struct ks_fpath {
     size_t len;
     unsigned overflow; /* pushes past buf: lookups fail, nothing breaks */
     const char *kind;
+    /* Custom resources: list and map types come from the CRD version's
+     * openAPIV3Schema (x-kubernetes-list-type, -list-map-keys,
+     * -map-type; lists default to atomic) instead of the field-name
+     * tables, which then apply to metadata only. schema may be NULL
+     * (every list atomic, every map granular). */
+    bool custom;
+    const cJSON *schema;
 };
 
 void ks_fpath_init(struct ks_fpath *p, const char *kind);
@@ -162,17 +169,22 @@ bool ks_fs_item_matches(const cJSON *item, const ks_fs *node);
  * endpoint owns: "status" for the main resource, "spec" for /status. */
 struct ks_fs_opts {
     const char *kind;
-    const char *reset; /* top-level field to leave out: "status", "spec", NULL */
+    const char *reset;   /* top-level field to leave out: "status", "spec", NULL */
+    bool custom;         /* a custom resource (see struct ks_fpath) */
+    const cJSON *schema; /* its openAPIV3Schema, or NULL */
 };
 
 /* The set of every field the object sets (smd's ToFieldSet: leaves, list
  * items, empty maps). NULL on ENOMEM. */
 ks_fs *ks_fs_of_object(const cJSON *obj, const struct ks_fs_opts *o);
 
-/* The difference old -> new (smd's Compare). old NULL: everything in new
- * is added, except the structs a zero Go object already has (metadata,
- * spec, spec.template ...), which is what the real server compares a
- * create against. 0 or KS_ENOMEM. */
+/* The difference old -> new (smd's Compare). old NULL: new is compared
+ * with what a zero Go object of the kind holds, as the real server
+ * compares a create: the structs it always has (metadata, spec,
+ * spec.template, an Event's source ...) are not added themselves, and in
+ * them null and "" are zero values, never added (Event's eventTime: null,
+ * reportingComponent: ""). A custom resource's zero object is empty but
+ * for metadata. 0 or KS_ENOMEM. */
 int ks_fs_compare(const cJSON *old, const cJSON *new_, const struct ks_fs_opts *o, ks_fs *added,
                   ks_fs *modified, ks_fs *removed);
 
@@ -205,6 +217,22 @@ void ks_mf_drop_empty(struct ks_mf *m);
 /* Writes the entries, sorted as the real server sorts them, as obj's
  * metadata.managedFields (removed when there are none). 0 or KS_ENOMEM. */
 int ks_mf_encode(cJSON *obj, const struct ks_mf *m);
+
+/* ks_managed_fields_update for a resource type (NULL: as a built-in
+ * kind): a custom resource's sets follow its CRD schema (rt->schema).
+ * Updates through /scale leave an entry without a time (the real
+ * server's scale handler, fixtures 15 and 34), and none at all for a
+ * custom resource: the fields the write changed only leave the other
+ * entries (fixtures 48, 59). */
+void ks_managed_fields_update_rt(cJSON *obj, const cJSON *old, const ks_rtype *rt,
+                                 const char *manager, const char *api_version,
+                                 const char *subresource, double now);
+
+/* ks_apply for a resource type (NULL: as a built-in kind): a custom
+ * resource merges and records its sets by its CRD schema. */
+cJSON *ks_apply_rt(const cJSON *live, const cJSON *applied, const ks_rtype *rt, const char *manager,
+                   bool force, const char *api_version, double now, int *rc,
+                   struct ks_causes *conflicts);
 
 /* The conflict message of a cause, as the real server words it:
  * 'conflict with "kubectl-client-side-apply" using apps/v1'. */

@@ -250,18 +250,24 @@ static bool is_reset(const cJSON *mf)
            !mf->child->child;
 }
 
-void ks_managed_fields_update(cJSON *obj, const cJSON *old, const char *manager,
-                              const char *api_version, const char *subresource, double now)
+void ks_managed_fields_update_rt(cJSON *obj, const cJSON *old, const ks_rtype *rt,
+                                 const char *manager, const char *api_version,
+                                 const char *subresource, double now)
 {
     struct ks_mf m = {0};
     const char *sub = subresource ? subresource : "";
     struct ks_fs_opts o = {.kind = ks_json_str(obj, "kind")};
     ks_fs *a = ks_fs_new(), *mod = ks_fs_new(), *r = ks_fs_new();
     const cJSON *mf = ks_json_path(obj, "metadata.managedFields");
+    bool scale = !strcmp(sub, "scale");
     int rc = 0;
 
     if (!cJSON_IsObject(obj) || !a || !mod || !r)
         goto out;
+    if (rt && rt->origin == KS_RT_CUSTOM) {
+        o.custom = true;
+        o.schema = rt->schema;
+    }
     manager = manager && *manager ? manager : "unknown";
     o.reset = *sub ? (!strcmp(sub, "status") ? "spec" : NULL) : "status";
     if (*sub) {
@@ -275,8 +281,11 @@ void ks_managed_fields_update(cJSON *obj, const cJSON *old, const char *manager,
         goto out;
     ks_fs_prune(a);
     bool changed = !ks_fs_empty(a);
-    struct ks_mf_entry *self = ks_mf_find(&m, manager, "Update", api_version, sub, changed);
-    if (changed && !self)
+    /* A custom resource's /scale records no entry of its own (48, 59). */
+    bool own = !(scale && o.custom);
+    struct ks_mf_entry *self =
+        own ? ks_mf_find(&m, manager, "Update", api_version, sub, changed) : NULL;
+    if (own && changed && !self)
         goto out;
     for (size_t i = 0; i < m.n; i++) {
         if (&m.v[i] == self)
@@ -288,7 +297,11 @@ void ks_managed_fields_update(cJSON *obj, const cJSON *old, const char *manager,
         ks_fs_subtract(self->set, r);
         if (ks_fs_union(self->set, a))
             goto out;
-        if (changed) {
+        if (scale) {
+            /* the scale handler writes its entries without a time (15, 34) */
+            free(self->time);
+            self->time = NULL;
+        } else if (changed) {
             char t[32];
             ks_time_format(now, t);
             free(self->time);
@@ -303,4 +316,10 @@ out:
     ks_fs_free(mod);
     ks_fs_free(r);
     ks_mf_release(&m);
+}
+
+void ks_managed_fields_update(cJSON *obj, const cJSON *old, const char *manager,
+                              const char *api_version, const char *subresource, double now)
+{
+    ks_managed_fields_update_rt(obj, old, NULL, manager, api_version, subresource, now);
 }

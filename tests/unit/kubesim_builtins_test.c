@@ -294,9 +294,16 @@ static void test_defaults_misc(void **state)
         {"autoscaling", "v2", "horizontalpodautoscalers", "{\"spec\":{\"maxReplicas\":5}}", "spec",
          "{\"minReplicas\":1,\"maxReplicas\":5,\"metrics\":[{\"type\":\"Resource\",\"resource\":{"
          "\"name\":\"cpu\",\"target\":{\"type\":\"Utilization\",\"averageUtilization\":80}}}]}"},
+        /* a ClusterIP from the allocator: stable for a namespace/name */
         {"", "v1", "services", "{\"spec\":{\"ports\":[{\"port\":80}]}}", "spec",
-         "{\"ports\":[{\"protocol\":\"TCP\",\"port\":80,\"targetPort\":80}],\"type\":"
-         "\"ClusterIP\",\"sessionAffinity\":\"None\",\"internalTrafficPolicy\":\"Cluster\"}"},
+         "{\"ports\":[{\"protocol\":\"TCP\",\"port\":80,\"targetPort\":80}],\"clusterIP\":"
+         "\"10.96.151.95\",\"clusterIPs\":[\"10.96.151.95\"],\"type\":\"ClusterIP\","
+         "\"sessionAffinity\":\"None\",\"ipFamilies\":[\"IPv4\"],\"ipFamilyPolicy\":"
+         "\"SingleStack\",\"internalTrafficPolicy\":\"Cluster\"}"},
+        /* headless: no address, no families */
+        {"", "v1", "services", "{\"spec\":{\"clusterIP\":\"None\"}}", "spec",
+         "{\"clusterIP\":\"None\",\"clusterIPs\":[\"None\"],\"type\":\"ClusterIP\","
+         "\"sessionAffinity\":\"None\",\"internalTrafficPolicy\":\"Cluster\"}"},
         {"coordination.k8s.io", "v1", "leases",
          "{\"spec\":{\"renewTime\":\"x\",\"holderIdentity\":\"h\"},\"metadata\":{},\"kind\":"
          "\"Lease\"}",

@@ -620,6 +620,236 @@ static void test_managed_fields_update_rules(void **state)
     cJSON_Delete(old);
 }
 
+/* fixture nn's managedFields, compared byte for byte after recomputing
+ * them for a create (no old object) */
+static void check_create_mf(int nn, const ks_rtype *rt, const char *av, double now, bool bytes)
+{
+    cJSON *obj = fixture_body(nn);
+    cJSON *want = take_mf(obj);
+
+    assert_non_null(want);
+    ks_managed_fields_update_rt(obj, NULL, rt, "demo-operator", av, NULL, now);
+    if (bytes) {
+        char *w = cJSON_PrintUnformatted(want);
+        assert_json_bytes(ks_json_path(obj, "metadata.managedFields"), w);
+        free(w);
+    } else {
+        assert_json_eq(ks_json_path(obj, "metadata.managedFields"), want);
+    }
+    cJSON_Delete(obj);
+    cJSON_Delete(want);
+}
+
+/* D10: Events (90, 91): involvedObject/regarding are atomic; the zero
+ * values defaulting adds (eventTime null, reportingComponent "",
+ * deprecatedSource {}, deprecated*Timestamp null) are not claimed; source
+ * is a struct (no "."). */
+static void test_managed_fields_events_fixtures_90_91(void **state)
+{
+    (void)state;
+    check_create_mf(90, NULL, "v1", T0 + 39, true);
+    check_create_mf(91, NULL, "events.k8s.io/v1", T0 + 43, true);
+    /* the rule is the zero value, not the kind: a set reportingComponent
+     * and a non-empty deprecatedSource are claimed */
+    cJSON *ev = fixture_body(91);
+    cJSON_Delete(take_mf(ev));
+    set_path(ev, "deprecatedSource", J("{\"component\":\"x\"}"));
+    set_path(ev, "reportingInstance", cJSON_CreateString(""));
+    ks_managed_fields_update(ev, NULL, "m", "events.k8s.io/v1", NULL, T0);
+    cJSON *fv =
+        ks_json_path(cJSON_GetArrayItem(ks_json_path(ev, "metadata.managedFields"), 0), "fieldsV1");
+    assert_json_str(ks_json_path(fv, "f:deprecatedSource"), "{\"f:component\":{}}");
+    assert_null(ks_json_path(fv, "f:reportingInstance"));
+    assert_null(ks_json_path(fv, "f:deprecatedFirstTimestamp"));
+    assert_json_str(ks_json_path(fv, "f:regarding"), "{}");
+    cJSON_Delete(ev);
+}
+
+/* D8: a CRD's spec.names is a struct: no "." (40) */
+static void test_managed_fields_crd_fixture40(void **state)
+{
+    (void)state;
+    check_create_mf(40, NULL, "apiextensions.k8s.io/v1", T0 - 3, true);
+}
+
+/* The Widget type of fixture 40's CRD, its schema from the request. */
+struct widget_rt {
+    ks_rtype rt;
+    cJSON *crd;
+};
+
+static void widget_rt(struct widget_rt *w)
+{
+    memset(w, 0, sizeof(*w));
+    w->crd = fixture_req(40);
+    cJSON *v0 = cJSON_GetArrayItem(ks_json_path(w->crd, "spec.versions"), 0);
+    w->rt.schema = ks_json_path(v0, "schema.openAPIV3Schema");
+    assert_non_null(w->rt.schema);
+    w->rt.origin = KS_RT_CUSTOM;
+    snprintf(w->rt.kind, sizeof(w->rt.kind), "Widget");
+}
+
+static cJSON *list_item(cJSON *list, const char *name)
+{
+    cJSON *it;
+
+    cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(list, "items"))
+    {
+        const char *n = ks_json_str(it, "metadata.name");
+        if (n && !strcmp(n, name))
+            return it;
+    }
+    fail_msg("no item %s", name);
+    return NULL;
+}
+
+/* D9 and D7: custom resources. spec is new on create ("." 42); status
+ * conditions without x-kubernetes-list-type are atomic (44); a /scale
+ * update leaves no entry, only takes spec.replicas from the others
+ * (48 -> 59). */
+static void test_managed_fields_cr_fixtures_42_44_48_59(void **state)
+{
+    struct widget_rt w;
+
+    (void)state;
+    widget_rt(&w);
+    check_create_mf(42, &w.rt, "example.dev/v1", T0 + 40, false);
+
+    /* 44: PUT /status on 43's object */
+    cJSON *f43 = fixture_body(43), *obj = fixture_body(44);
+    cJSON *want = take_mf(obj);
+    cJSON *mf43 = take_mf(f43);
+    set_path(f43, "metadata.managedFields", cJSON_Duplicate(mf43, true));
+    set_path(obj, "metadata.managedFields", mf43);
+    ks_managed_fields_update_rt(obj, f43, &w.rt, "demo-operator", "example.dev/v1", "status",
+                                T0 + 40);
+    assert_json_eq(ks_json_path(obj, "metadata.managedFields"), want);
+    assert_json_str(ks_json_path(cJSON_GetArrayItem(want, 1), "fieldsV1"),
+                    "{\"f:status\":{\".\":{},\"f:conditions\":{},\"f:observedGeneration\":{},"
+                    "\"f:phase\":{},\"f:replicas\":{},\"f:selector\":{}}}");
+    cJSON_Delete(want);
+    cJSON_Delete(f43);
+    cJSON_Delete(obj);
+
+    /* 48: PATCH /scale {"spec":{"replicas":3}} on 45's object */
+    cJSON *f45 = fixture_body(45), *f59 = fixture_body(59);
+    cJSON *sc = cJSON_Duplicate(f45, true);
+    cJSON_ReplaceItemInObjectCaseSensitive(ks_json_path(sc, "spec"), "replicas",
+                                           cJSON_CreateNumber(3));
+    ks_managed_fields_update_rt(sc, f45, &w.rt, "demo-operator", "example.dev/v1", "scale",
+                                T0 + 42);
+    want = ks_json_path(list_item(f59, "widget-a"), "metadata.managedFields");
+    assert_int_equal(cJSON_GetArraySize(want), 2);
+    assert_json_eq(ks_json_path(sc, "metadata.managedFields"), want);
+    cJSON_Delete(sc);
+    cJSON_Delete(f45);
+    cJSON_Delete(f59);
+    cJSON_Delete(w.crd);
+}
+
+/* D7: the scale handler's entries of built-in kinds carry no time (15) */
+static void test_managed_fields_scale_builtin_fixture15(void **state)
+{
+    cJSON *f11 = fixture_body(11), *f15 = fixture_body(15);
+    cJSON *obj = cJSON_Duplicate(f11, true);
+
+    (void)state;
+    cJSON_ReplaceItemInObjectCaseSensitive(ks_json_path(obj, "spec"), "replicas",
+                                           cJSON_CreateNumber(3));
+    ks_managed_fields_update(obj, f11, "demo-operator", "apps/v1", "scale", T0 + 1);
+    cJSON *mf = ks_json_path(obj, "metadata.managedFields");
+    assert_int_equal(cJSON_GetArraySize(mf), 3);
+    char *w =
+        cJSON_PrintUnformatted(cJSON_GetArrayItem(ks_json_path(f15, "metadata.managedFields"), 0));
+    assert_json_bytes(cJSON_GetArrayItem(mf, 0), w);
+    free(w);
+    assert_null(ks_json_path(cJSON_GetArrayItem(mf, 1), "fieldsV1.f:spec.f:replicas"));
+    assert_non_null(ks_json_path(cJSON_GetArrayItem(mf, 1), "time"));
+    /* a second scale write keeps the entry time-less */
+    cJSON *again = cJSON_Duplicate(obj, true);
+    cJSON_ReplaceItemInObjectCaseSensitive(ks_json_path(again, "spec"), "replicas",
+                                           cJSON_CreateNumber(2));
+    ks_managed_fields_update(again, obj, "demo-operator", "apps/v1", "scale", T0 + 9);
+    assert_json_eq(ks_json_path(again, "metadata.managedFields"), mf);
+    cJSON_Delete(again);
+    cJSON_Delete(obj);
+    cJSON_Delete(f11);
+    cJSON_Delete(f15);
+}
+
+/* Custom resources: list and map types from the schema, metadata keeps
+ * ObjectMeta's; built-in names mean nothing there. */
+static void test_managed_fields_cr_schema_types(void **state)
+{
+    static const struct {
+        const char *field, *value, *want;
+    } cases[] = {
+        {"plain", "[{\"name\":\"a\"}]", "{}"},
+        {"keyed", "[{\"name\":\"a\",\"port\":1}]",
+         "{\".\":{},\"k:{\\\"name\\\":\\\"a\\\",\\\"port\\\":1}\":{\".\":{},\"f:name\":{},"
+         "\"f:port\":{}}}"},
+        {"tags", "[\"x\",\"y\"]", "{\".\":{},\"v:\\\"x\\\"\":{},\"v:\\\"y\\\"\":{}}"},
+        {"atomicList", "[\"x\"]", "{}"},
+        {"sel", "{\"a\":\"b\"}", "{}"},
+        {"labels", "{\"a\":\"b\"}", "{\".\":{},\"f:a\":{}}"},
+        {"containers", "[{\"name\":\"a\"}]", "{}"},
+        {"selector", "{\"a\":\"b\"}", "{\".\":{},\"f:a\":{}}"},
+        {"deep", "{\"m\":{\"k1\":[{\"id\":\"q\"}]}}",
+         "{\".\":{},\"f:m\":{\".\":{},\"f:k1\":{\".\":{},\"k:{\\\"id\\\":\\\"q\\\"}\":{\".\":{},"
+         "\"f:id\":{}}}}}"},
+        {"unknown", "[1]", "{}"},
+    };
+    cJSON *schema =
+        J("{\"type\":\"object\",\"properties\":{\"spec\":{\"type\":\"object\",\"properties\":{"
+          "\"plain\":{\"type\":\"array\",\"items\":{\"type\":\"object\"}},"
+          "\"keyed\":{\"type\":\"array\",\"x-kubernetes-list-type\":\"map\","
+          "\"x-kubernetes-list-map-keys\":[\"port\",\"name\"],\"items\":{\"type\":\"object\"}},"
+          "\"tags\":{\"type\":\"array\",\"x-kubernetes-list-type\":\"set\"},"
+          "\"atomicList\":{\"type\":\"array\",\"x-kubernetes-list-type\":\"atomic\"},"
+          "\"sel\":{\"type\":\"object\",\"x-kubernetes-map-type\":\"atomic\"},"
+          "\"labels\":{\"type\":\"object\",\"additionalProperties\":{\"type\":\"string\"}},"
+          "\"containers\":{\"type\":\"array\"},"
+          "\"selector\":{\"type\":\"object\"},"
+          "\"deep\":{\"type\":\"object\",\"properties\":{\"m\":{\"type\":\"object\","
+          "\"additionalProperties\":{\"type\":\"array\",\"x-kubernetes-list-type\":\"map\","
+          "\"x-kubernetes-list-map-keys\":[\"id\"]}}}}}}}}");
+    ks_rtype rt;
+
+    (void)state;
+    memset(&rt, 0, sizeof(rt));
+    rt.origin = KS_RT_CUSTOM;
+    rt.schema = schema;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        cJSON *obj = J("{\"kind\":\"Thing\",\"metadata\":{\"name\":\"t\",\"finalizers\":[\"f\"]},"
+                       "\"spec\":{}}");
+        set_path(obj, "spec", J("{}"));
+        cJSON_AddItemToObject(ks_json_path(obj, "spec"), cases[i].field, J(cases[i].value));
+        ks_managed_fields_update_rt(obj, NULL, &rt, "m", "x/v1", NULL, T0);
+        cJSON *fv = ks_json_path(cJSON_GetArrayItem(ks_json_path(obj, "metadata.managedFields"), 0),
+                                 "fieldsV1");
+        char key[64];
+        snprintf(key, sizeof(key), "f:%s", cases[i].field);
+        print_message("case %s\n", cases[i].field);
+        assert_json_str(cJSON_GetObjectItemCaseSensitive(ks_json_path(fv, "f:spec"), key),
+                        cases[i].want);
+        /* spec is new: "." */
+        assert_non_null(cJSON_GetObjectItemCaseSensitive(ks_json_path(fv, "f:spec"), "."));
+        assert_json_str(ks_json_path(fv, "f:metadata"),
+                        "{\"f:finalizers\":{\".\":{},\"v:\\\"f\\\"\":{}}}");
+        cJSON_Delete(obj);
+    }
+    /* no schema: lists atomic, maps granular */
+    rt.schema = NULL;
+    cJSON *obj = J("{\"kind\":\"Thing\",\"metadata\":{\"name\":\"t\"},\"spec\":{\"l\":[{\"name\":"
+                   "\"a\"}],\"m\":{\"a\":1}}}");
+    ks_managed_fields_update_rt(obj, NULL, &rt, "m", "x/v1", NULL, T0);
+    assert_json_str(ks_json_path(cJSON_GetArrayItem(ks_json_path(obj, "metadata.managedFields"), 0),
+                                 "fieldsV1"),
+                    "{\"f:spec\":{\".\":{},\"f:l\":{},\"f:m\":{\".\":{},\"f:a\":{}}}}");
+    cJSON_Delete(obj);
+    cJSON_Delete(schema);
+}
+
 /* ------------------------------------------------------------------ */
 /* Server-side apply                                                   */
 
@@ -818,6 +1048,45 @@ static void test_apply_bad_input(void **state)
     cJSON_Delete(mf);
 }
 
+/* Server-side apply of a custom resource follows its schema too: an
+ * unkeyed conditions list is one atomic leaf, replaced whole. */
+static void test_apply_cr_schema(void **state)
+{
+    struct widget_rt w;
+    int rc = -1;
+
+    (void)state;
+    widget_rt(&w);
+    cJSON *cfg = J("{\"apiVersion\":\"example.dev/v1\",\"kind\":\"Widget\",\"metadata\":{\"name\":"
+                   "\"w\",\"namespace\":\"demo\"},\"spec\":{\"size\":\"small\"},\"status\":{"
+                   "\"conditions\":[{\"type\":\"A\",\"status\":\"True\"}]}}");
+    cJSON *out = ks_apply_rt(NULL, cfg, &w.rt, "ssa", false, "example.dev/v1", T0, &rc, NULL);
+    assert_int_equal(rc, 0);
+    assert_non_null(out);
+    assert_json_str(ks_json_path(cJSON_GetArrayItem(ks_json_path(out, "metadata.managedFields"), 0),
+                                 "fieldsV1"),
+                    "{\"f:spec\":{\"f:size\":{}}}");
+    /* live has conditions [A, B]; applying [C] replaces the list (a
+     * built-in kind would merge by type) */
+    cJSON *live = J("{\"apiVersion\":\"example.dev/v1\",\"kind\":\"Widget\",\"metadata\":{\"name\":"
+                    "\"w\"},\"spec\":{\"conditions\":[{\"type\":\"A\"},{\"type\":\"B\"}]}}");
+    cJSON *cfg2 = J("{\"apiVersion\":\"example.dev/v1\",\"kind\":\"Widget\",\"metadata\":{\"name\":"
+                    "\"w\"},\"spec\":{\"conditions\":[{\"type\":\"C\"}]}}");
+    cJSON *o2 = ks_apply_rt(live, cfg2, &w.rt, "ssa", true, "example.dev/v1", T0, &rc, NULL);
+    assert_int_equal(rc, 0);
+    assert_json_str(ks_json_path(o2, "spec.conditions"), "[{\"type\":\"C\"}]");
+    cJSON *o3 = ks_apply(live, cfg2, "ssa", true, "example.dev/v1", T0, &rc, NULL);
+    assert_int_equal(rc, 0);
+    assert_int_equal(cJSON_GetArraySize(ks_json_path(o3, "spec.conditions")), 3);
+    cJSON_Delete(o3);
+    cJSON_Delete(o2);
+    cJSON_Delete(live);
+    cJSON_Delete(cfg2);
+    cJSON_Delete(out);
+    cJSON_Delete(cfg);
+    cJSON_Delete(w.crd);
+}
+
 static void test_smd_merge_list_order(void **state)
 {
     (void)state;
@@ -846,12 +1115,18 @@ int main(void)
         cmocka_unit_test(test_managed_fields_create_fixture10),
         cmocka_unit_test(test_managed_fields_update_fixture16),
         cmocka_unit_test(test_managed_fields_update_rules),
+        cmocka_unit_test(test_managed_fields_events_fixtures_90_91),
+        cmocka_unit_test(test_managed_fields_crd_fixture40),
+        cmocka_unit_test(test_managed_fields_cr_fixtures_42_44_48_59),
+        cmocka_unit_test(test_managed_fields_scale_builtin_fixture15),
+        cmocka_unit_test(test_managed_fields_cr_schema_types),
         cmocka_unit_test(test_apply_fixture20),
         cmocka_unit_test(test_apply_create_and_update),
         cmocka_unit_test(test_apply_prune_keeps_fields_others_own),
         cmocka_unit_test(test_apply_conflicts),
         cmocka_unit_test(test_apply_bad_input),
         cmocka_unit_test(test_smd_merge_list_order),
+        cmocka_unit_test(test_apply_cr_schema),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
