@@ -331,8 +331,7 @@ int api_create(struct api_op *op, cJSON *obj)
         goto out;
     api_version_of(rt, av, sizeof(av));
     if (!op->apply)
-        ks_managed_fields_update_rt(obj, NULL, rt, op->manager, av, op->subresource,
-                                    ks_now(op->s));
+        ks_managed_fields_update_rt(obj, NULL, rt, op->manager, av, op->subresource, ks_now(op->s));
     if (is_crd(rt) && !op->dry_run) {
         struct ks_causes c = {0};
         rc = ks_builtin_crd_changed(op->s, obj, false, &c);
@@ -513,8 +512,7 @@ int api_update(struct api_op *op, cJSON *obj, const ks_obj *cur)
     }
     api_version_of(rt, av, sizeof(av));
     if (!op->apply)
-        ks_managed_fields_update_rt(nobj, old, rt, op->manager, av, op->subresource,
-                                    ks_now(op->s));
+        ks_managed_fields_update_rt(nobj, old, rt, op->manager, av, op->subresource, ks_now(op->s));
     api_order_object(rt, nobj);
     if (is_crd(rt) && !op->dry_run) {
         struct ks_causes c = {0};
