@@ -6,6 +6,7 @@
 #include "api_internal.h"
 #include "proto.h"
 #include "store.h"
+#include "table.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -123,6 +124,13 @@ static void do_get(struct api_req *r)
         api_err_not_found(&e, r->rt, r->name);
         api_err_send(&e, r->resp);
         api_err_clear(&e);
+        return;
+    }
+    struct ks_table_opts topt; /* kubectl's server-side printing (table.c) */
+    int table = ks_table_request(r->req, r->resp, &topt);
+    if (table) {
+        if (table > 0)
+            ks_table_send_obj(r->s, r->rt, o, &topt, r->resp);
         return;
     }
     if (!r->rt->storage || !r->rt->to_view) {
@@ -277,6 +285,9 @@ static void do_list(struct api_req *r)
         /* Go's JSON encoder ends every body with a newline (fixture 74). */
         ebb_strbuf_addch(&r->resp->body, '\n');
         free(new_cont);
+        struct ks_table_opts topt; /* kubectl's server-side printing (table.c) */
+        if (ks_table_request(r->req, r->resp, &topt) > 0)
+            ks_table_send(r->s, r->rt, r->resp->body.buf, r->resp->body.len, &topt, r->resp);
         return;
     }
     ebb_strbuf_reset(&r->resp->body);
@@ -318,6 +329,7 @@ static void do_list(struct api_req *r)
 struct watch_ctx {
     ks_store *store;
     ks_stream *stream;
+    ks_table_watch *table; /* as=Table: events converted (table.c) */
 };
 
 static ks_stream *watch_key(struct watch_ctx *c)
@@ -331,6 +343,7 @@ static void watch_on_close(void *ud)
     struct watch_ctx *c = ud;
 
     ks_store_watch_closed(c->store, watch_key(c));
+    ks_table_watch_free(c->table);
     free(c);
 }
 
@@ -339,6 +352,13 @@ static int watch_send(void *ud, const char *d, size_t n)
     struct watch_ctx *c = ud;
 
     /* On failure http.c has called watch_on_close: c is gone. */
+    if (c->table) {
+        struct ebb_strbuf tb = EBB_STRBUF_INIT;
+        ks_table_watch_event(c->table, d, n, &tb);
+        int rc = ks_stream_send(c->stream, tb.buf, tb.len);
+        ebb_strbuf_release(&tb);
+        return rc == KS_OK ? 0 : -1;
+    }
     return ks_stream_send(c->stream, d, n) == KS_OK ? 0 : -1;
 }
 
@@ -347,6 +367,7 @@ static void watch_end(void *ud)
     struct watch_ctx *c = ud;
 
     ks_stream_end(c->stream);
+    ks_table_watch_free(c->table);
     free(c);
 }
 
@@ -423,9 +444,17 @@ static void do_watch(struct api_req *r)
     bool initial = sie && truthy(sie);
     if (initial && !watch_list_ok(r))
         return;
+    struct ks_table_opts topt;
+    int table = ks_table_request(r->req, r->resp, &topt);
+    if (table < 0)
+        return;
     if (!parse_selectors(r, &labels, &fields))
         return;
     ctx = calloc(1, sizeof(*ctx));
+    if (ctx && table > 0 && !(ctx->table = ks_table_watch_new(r->s, r->rt, &topt))) {
+        free(ctx);
+        ctx = NULL;
+    }
     if (!ctx) {
         ks_selector_free(labels);
         ks_selector_free(fields);
@@ -437,6 +466,7 @@ static void do_watch(struct api_req *r)
     snprintf(r->resp->content_type, sizeof(r->resp->content_type), "application/json");
     ctx->stream = ks_resp_stream(r->resp, watch_on_close, ctx);
     if (!ctx->stream) {
+        ks_table_watch_free(ctx->table);
         free(ctx);
         ks_selector_free(labels);
         ks_selector_free(fields);
