@@ -87,7 +87,22 @@ static int seed_objects(ks_sim *s, char *err, size_t errlen)
             "\"64\",\"memory\":\"256Gi\",\"pods\":\"10000\"},\"conditions\":[{\"type\":\"Ready\","
             "\"status\":\"True\",\"reason\":\"KubeletReady\",\"message\":\"kubesim node is "
             "ready\"}],\"addresses\":[{\"type\":\"InternalIP\",\"address\":\"127.0.0.1\"}]}}");
-        int rc = node ? ks_api_create(s, node_rt, node, "kube-apiserver", NULL) : KS_ENOMEM;
+        int rc = node ? ks_api_create(s, node_rt, node, "kubelet", NULL) : KS_ENOMEM;
+        /* The kubelet reports the node's status after registering it. */
+        if (rc == KS_OK) {
+            char now[32];
+            ks_time_format(ks_now(s), now);
+            cJSON *st = cJSON_GetObjectItemCaseSensitive(node, "status");
+            cJSON *info = cJSON_AddObjectToObject(st, "nodeInfo");
+            cJSON_AddStringToObject(info, "kubeletVersion", "v1.32.0-kubesim");
+            cJSON_AddStringToObject(info, "containerRuntimeVersion", "kubesim://1");
+            cJSON_AddStringToObject(info, "operatingSystem", "linux");
+            cJSON_AddStringToObject(info, "architecture", "amd64");
+            cJSON *cond = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(st, "conditions"), 0);
+            cJSON_AddStringToObject(cond, "lastHeartbeatTime", now);
+            cJSON_AddStringToObject(cond, "lastTransitionTime", now);
+            rc = ks_api_update(s, node_rt, node, true, "kubelet", NULL);
+        }
         cJSON_Delete(node);
         if (rc) {
             snprintf(err, errlen, "cannot create node kubesim-node (%d)", rc);
