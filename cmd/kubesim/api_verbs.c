@@ -541,7 +541,17 @@ static bool delete_options(struct api_req *r, cJSON **body, struct api_delete_op
     if (truthy(ks_req_query(r->req, "orphanDependents")))
         o->propagation = "Orphan";
     if (r->req->body && r->req->body_len) {
-        cJSON *b = cJSON_ParseWithLength(r->req->body, r->req->body_len);
+        cJSON *b = NULL;
+        if (ks_proto_is_content_type(ks_req_header(r->req, "Content-Type"))) {
+            char perr[256];
+            if (ks_proto_decode_rc(r->req->body, r->req->body_len, &b, perr, sizeof(perr)) !=
+                KS_OK) {
+                send_bad_request(r->resp, perr);
+                return false;
+            }
+        } else {
+            b = cJSON_ParseWithLength(r->req->body, r->req->body_len);
+        }
         if (!cJSON_IsObject(b)) {
             char syn[160], msg[300];
             api_json_syntax_msg(r->req->body, r->req->body_len, syn, sizeof(syn));

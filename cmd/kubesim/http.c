@@ -14,8 +14,10 @@
  * may kill any connection safely.
  *
  * TLS setup, the socket BIO and client identities are in http_tls.c.
+ * When ALPN chose "h2" the connection's bytes go through http2.c instead
+ * of the HTTP/1.1 parser; the rest (TLS, buffers, poll) is the same.
  */
-#include "http_internal.h"
+#include "http2_internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -77,6 +79,7 @@ void http_conn_kill(struct http_conn *c)
         if (cb)
             cb(ud);
     }
+    h2_conn_kill_streams(c);
 }
 
 static void conn_free(struct http_conn *c)
@@ -87,6 +90,7 @@ static void conn_free(struct http_conn *c)
     ebb_strbuf_release(&c->in);
     ebb_strbuf_release(&c->out);
     http_parser_reset(&c->p);
+    h2_conn_free(c->h2);
     free(c->cert_user);
     for (size_t i = 0; i < c->n_cert_groups; i++)
         free(c->cert_groups[i]);
@@ -161,8 +165,13 @@ static void handshake(struct http_conn *c)
     int r = SSL_accept(c->ssl);
     c->io_wants_read = c->io_wants_write = false;
     if (r == 1) {
+        const unsigned char *alpn = NULL;
+        unsigned alpn_len = 0;
         c->state = HTTP_C_READING;
         http_tls_identity(c);
+        SSL_get0_alpn_selected(c->ssl, &alpn, &alpn_len);
+        if (alpn_len == 2 && memcmp(alpn, "h2", 2) == 0 && !h2_conn_start(c))
+            http_conn_kill(c);
         return;
     }
     int e = SSL_get_error(c->ssl, r);
@@ -260,6 +269,13 @@ static void dispatch(struct ks_http *h, struct http_conn *c)
 /* Parses and answers the complete requests in the input buffer. */
 static void process(struct ks_http *h, struct http_conn *c)
 {
+    if (c->h2) {
+        if (c->state == HTTP_C_READING)
+            h2_process(h, c);
+        if (!c->dead)
+            compact_in(c);
+        return;
+    }
     while (!c->dead && c->state == HTTP_C_READING && c->due <= http_now(h)) {
         enum http_parse_rc rc = http_parse(c, h->max_body);
         if (rc == HTTP_P_DONE) {
@@ -404,6 +420,10 @@ static void service(struct ks_http *h, struct http_conn *c, short revents)
         (!c->write_blocked || (revents & (POLLOUT | POLLERR | POLLHUP)) ||
          (c->io_wants_read && (revents & POLLIN))))
         do_write(h, c);
+    /* HTTP/2: the socket took everything; more DATA may wait for room. */
+    if (c->h2 && !c->dead && c->state == HTTP_C_READING && !out_pending(c) &&
+        c->due <= http_now(h) && h2_flush(c))
+        do_write(h, c);
     if (c->dead)
         return;
     if (c->eof) {
@@ -527,6 +547,15 @@ void ks_http_free(ks_http *h)
 {
     if (!h)
         return;
+    for (size_t i = 0; i < h->n_conns; i++) {
+        struct http_conn *c = h->conns[i];
+        if (c->h2 && !c->dead && c->state == HTTP_C_READING) {
+            /* HTTP/2: a graceful GOAWAY, sent as far as the socket takes it. */
+            h2_goaway(c, H2_NO_ERROR);
+            c->state = HTTP_C_CLOSING;
+            do_write(h, c);
+        }
+    }
     for (size_t i = 0; i < h->n_conns; i++)
         http_conn_kill(h->conns[i]); /* on_close of open streams */
     for (size_t i = 0; i < h->n_conns; i++)

@@ -85,6 +85,7 @@ struct http_conn {
 
     struct http_parser p;
     ks_stream *stream;
+    struct h2_conn *h2; /* ALPN chose "h2": http2.c runs the connection */
 
     char *cert_user;
     char **cert_groups;
@@ -98,6 +99,7 @@ struct ks_stream {
     struct ebb_strbuf pending; /* chunks sent before binding */
     bool ended;                /* ks_stream_end before binding */
     bool failed;               /* a send failed before binding: on_close done */
+    struct h2_stream *h2s;     /* bound to an HTTP/2 stream (http2_stream.c) */
 };
 
 struct ks_http {
@@ -156,6 +158,17 @@ void http_resp_write(struct ks_http *h, struct ebb_strbuf *out, const ks_resp *r
                      bool close);
 /* The head of a chunked stream response. */
 void http_resp_write_stream_head(struct ks_http *h, struct ebb_strbuf *out, const ks_resp *resp);
+/* The response fields in Go's order (status line, Date and framing
+ * aside): up to 16 into hs, pointing into resp, h and audit. */
+size_t http_resp_fields(struct ks_http *h, int status, const ks_resp *resp, struct ks_header *hs,
+                        char audit[37]);
+/* The Date value now (IMF-fixdate). */
+void http_resp_date(struct ks_http *h, char out[40]);
+/* What is sent for resp: status 0 becomes the 404 Status, a status out
+ * of range 500. */
+void http_resp_effective(const ks_resp *resp, int *status, const char **body, size_t *len);
+/* resp becomes the kube-apiserver 413 Status reply. */
+void http_resp_fill_too_large(ks_resp *resp, size_t limit);
 /* Go's net/http plain error replies ("400 Bad Request" ...), close after. */
 void http_resp_write_raw_error(struct ebb_strbuf *out, int code);
 /* The kube-apiserver 413 Status reply. */

@@ -9,7 +9,7 @@
  * bytes (bufferBeforeChunkingSize) gets a Content-Length, a longer one is
  * sent chunked.
  */
-#include "http_internal.h"
+#include "http2_internal.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -130,31 +130,25 @@ void http_uuid(struct ks_http *h, char out[37])
 
 /* ---- heads ------------------------------------------------------------------------------ */
 
-struct hdr {
-    const char *name;
-    const char *value;
-};
-
 enum framing { FRAME_LENGTH, FRAME_CHUNKED, FRAME_NONE };
 
-/* Status, the sorted handler headers, then Date, Content-Length,
- * Connection, Transfer-Encoding. */
-static void write_head(struct ks_http *h, struct ebb_strbuf *out, int status, const ks_resp *resp,
-                       enum framing fr, size_t len, bool close)
+/* The handler's fields and the defaults, sorted by name as Go's
+ * Header.Write sorts keys. HTTP/1.1 and HTTP/2 share them. */
+size_t http_resp_fields(struct ks_http *h, int status, const ks_resp *resp, struct ks_header *hs,
+                        char audit[37])
 {
-    struct hdr hs[5 + 8];
     size_t n = 0;
-    char audit[37], date[40];
 
     http_uuid(h, audit);
-    hs[n++] = (struct hdr){"Audit-Id", audit};
-    hs[n++] = (struct hdr){"Cache-Control", "no-cache, private"};
-    hs[n++] = (struct hdr){"Content-Type",
-                           resp && resp->content_type[0] ? resp->content_type : "application/json"};
+    hs[n++] = (struct ks_header){"Audit-Id", audit};
+    hs[n++] = (struct ks_header){"Cache-Control", "no-cache, private"};
+    hs[n++] = (struct ks_header){"Content-Type", resp && resp->content_type[0]
+                                                     ? (char *)resp->content_type
+                                                     : "application/json"};
     /* A 401 never reached API priority and fairness (fixture 30). */
     if (status != 401) {
-        hs[n++] = (struct hdr){"X-Kubernetes-Pf-Flowschema-Uid", h->flowschema_uid};
-        hs[n++] = (struct hdr){"X-Kubernetes-Pf-Prioritylevel-Uid", h->priority_uid};
+        hs[n++] = (struct ks_header){"X-Kubernetes-Pf-Flowschema-Uid", h->flowschema_uid};
+        hs[n++] = (struct ks_header){"X-Kubernetes-Pf-Prioritylevel-Uid", h->priority_uid};
     }
     size_t n_default = n;
     for (size_t i = 0; resp && i < resp->n_extra && i < 8; i++) {
@@ -169,11 +163,11 @@ static void write_head(struct ks_http *h, struct ebb_strbuf *out, int status, co
             }
         }
         if (!replaced)
-            hs[n++] = (struct hdr){e->name, e->value};
+            hs[n++] = *e;
     }
-    /* Stable insertion sort by name, as Go's Header.Write sorts keys. */
+    /* Stable insertion sort by name. */
     for (size_t i = 1; i < n; i++) {
-        struct hdr x = hs[i];
+        struct ks_header x = hs[i];
         size_t j = i;
         while (j > 0 && strcmp(hs[j - 1].name, x.name) > 0) {
             hs[j] = hs[j - 1];
@@ -181,6 +175,23 @@ static void write_head(struct ks_http *h, struct ebb_strbuf *out, int status, co
         }
         hs[j] = x;
     }
+    return n;
+}
+
+void http_resp_date(struct ks_http *h, char out[40])
+{
+    imf_date(http_now(h), out);
+}
+
+/* Status, the sorted handler headers, then Date, Content-Length,
+ * Connection, Transfer-Encoding. */
+static void write_head(struct ks_http *h, struct ebb_strbuf *out, int status, const ks_resp *resp,
+                       enum framing fr, size_t len, bool close)
+{
+    struct ks_header hs[5 + 8];
+    char audit[37], date[40];
+
+    size_t n = http_resp_fields(h, status, resp, hs, audit);
     status_line(out, status);
     for (size_t i = 0; i < n; i++)
         ebb_strbuf_addf(out, "%s: %s\r\n", hs[i].name, hs[i].value);
@@ -209,20 +220,28 @@ static const char not_found_body[] =
     "\"message\":\"the server could not find the requested resource\",\"reason\":\"NotFound\","
     "\"details\":{},\"code\":404}\n";
 
+void http_resp_effective(const ks_resp *resp, int *status, const char **body, size_t *len)
+{
+    *status = resp->status;
+    *body = resp->body.buf;
+    *len = resp->body.len;
+    if (*status <= 0) {
+        *status = 404;
+        *body = not_found_body;
+        *len = sizeof(not_found_body) - 1;
+    } else if (*status < 100 || *status > 999) {
+        *status = 500;
+    }
+}
+
 void http_resp_write(struct ks_http *h, struct ebb_strbuf *out, const ks_resp *resp, bool head_only,
                      bool close)
 {
-    int status = resp->status;
-    const char *body = resp->body.buf;
-    size_t len = resp->body.len;
+    int status;
+    const char *body;
+    size_t len;
 
-    if (status <= 0) {
-        status = 404;
-        body = not_found_body;
-        len = sizeof(not_found_body) - 1;
-    } else if (status < 100 || status > 999) {
-        status = 500;
-    }
+    http_resp_effective(resp, &status, &body, &len);
     if ((status >= 100 && status < 200) || status == 204 || status == 304) {
         write_head(h, out, status, resp, FRAME_NONE, 0, close);
         return;
@@ -255,17 +274,22 @@ void http_resp_write_raw_error(struct ebb_strbuf *out, int code)
                     pub, pub);
 }
 
+void http_resp_fill_too_large(ks_resp *r, size_t limit)
+{
+    r->status = 413;
+    ebb_strbuf_addf(&r->body,
+                    "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},\"status\":"
+                    "\"Failure\",\"message\":\"Request entity too large: limit is %zu\","
+                    "\"reason\":\"RequestEntityTooLarge\",\"code\":413}\n",
+                    limit);
+}
+
 void http_resp_write_too_large(struct ks_http *h, struct ebb_strbuf *out, size_t limit)
 {
     ks_resp r;
 
     http_resp_init(&r);
-    r.status = 413;
-    ebb_strbuf_addf(&r.body,
-                    "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},\"status\":"
-                    "\"Failure\",\"message\":\"Request entity too large: limit is %zu\","
-                    "\"reason\":\"RequestEntityTooLarge\",\"code\":413}\n",
-                    limit);
+    http_resp_fill_too_large(&r, limit);
     http_resp_write(h, out, &r, false, true);
     http_resp_release(&r);
 }
@@ -406,6 +430,8 @@ int ks_stream_send(ks_stream *st, const char *data, size_t len)
 {
     if (!st || st->ended || st->failed)
         return KS_EIO;
+    if (st->h2s)
+        return h2_stream_send(st, data, len);
     if (!st->c) {
         /* Still inside the handler: kept until http.c binds the stream. */
         http_chunk_add(&st->pending, data, len);
@@ -432,6 +458,10 @@ void ks_stream_end(ks_stream *st)
 {
     if (!st || st->ended)
         return;
+    if (st->h2s) {
+        h2_stream_end(st);
+        return;
+    }
     if (!st->c) {
         st->ended = true;
         return;

@@ -1,6 +1,6 @@
 /*
  * kubesim http: TLS. OpenSSL 3, TLS 1.2 and up, the serving chain and key
- * from PEM text; ALPN offers only "http/1.1" (HTTP/2 is a later step).
+ * from PEM text; ALPN offers "h2" then "http/1.1" (http2.c serves h2).
  * Client certificates are requested, not required, and checked against
  * the CA: a verified one gives the request its identity (CN = user, every
  * O = a group).
@@ -89,7 +89,7 @@ BIO_METHOD *http_tls_bio_method(void)
 static int alpn_select(SSL *ssl, const unsigned char **out, unsigned char *outlen,
                        const unsigned char *in, unsigned int inlen, void *arg)
 {
-    static const unsigned char protos[] = "\x08http/1.1"; /* h2: a later step */
+    static const unsigned char protos[] = "\x02h2\x08http/1.1"; /* ours first */
     unsigned char *sel = NULL;
 
     (void)ssl;

@@ -476,6 +476,15 @@ MESSAGE(m_cronjob, "CronJob", MSG(1, "metadata", m_object_meta), MSG(2, "spec", 
         MSG(3, "status", m_cronjob_status));
 
 /* ------------------------------------------------------------------ */
+/* meta/v1: the body of a DELETE (helm sends it in protobuf)           */
+
+MESSAGE(m_preconditions, "Preconditions", STRK(1, "uid"), STRK(2, "resourceVersion"));
+
+MESSAGE(m_delete_options, "DeleteOptions", I64K(1, "gracePeriodSeconds"),
+        MSG(2, "preconditions", m_preconditions), BOOLK(3, "orphanDependents"),
+        STRK(4, "propagationPolicy"), STRS(5, "dryRun"));
+
+/* ------------------------------------------------------------------ */
 
 static const struct ks_pb_kind_entry kinds[] = {
     {"apps/v1", "Deployment", &m_deployment},
@@ -496,6 +505,9 @@ const struct ks_pb_msg *ks_pb_find_kind(const char *api_version, const char *kin
 {
     if (!api_version || !kind)
         return NULL;
+    /* DeleteOptions is registered in every group version. */
+    if (strcmp(kind, "DeleteOptions") == 0)
+        return &m_delete_options;
     for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
         if (strcmp(kinds[i].api_version, api_version) == 0 && strcmp(kinds[i].kind, kind) == 0)
             return kinds[i].msg;

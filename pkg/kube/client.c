@@ -325,10 +325,11 @@ static void complete(struct ebb__kube_req *r, const struct ebb_kube_response *re
 /* Decides what becomes of a request whose attempt curl has finished. */
 static void finish_attempt(struct ebb_kube_client *c, struct ebb__kube_req *r, int64_t now)
 {
-    long code = 0, request_size = 0;
+    long code = 0, request_size = 0, version = 0;
     CURLcode cc = r->result;
     curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &code);
     curl_easy_getinfo(r->easy, CURLINFO_REQUEST_SIZE, &request_size);
+    curl_easy_getinfo(r->easy, CURLINFO_HTTP_VERSION, &version);
     curl_multi_remove_handle(c->multi, r->easy);
     if (r->dead)
         return;
@@ -336,7 +337,9 @@ static void finish_attempt(struct ebb_kube_client *c, struct ebb__kube_req *r, i
         req_kill(c, r);
         return;
     }
-    struct ebb_kube_response resp = {0, NULL, 0, NULL};
+    struct ebb_kube_response resp = {0, NULL, 0, NULL, 0};
+    if (code)
+        resp.http_version = version == CURL_HTTP_VERSION_2_0 ? 2 : 1;
     if (cc == CURLE_OK && code >= 200 && code < 300) {
         resp.http_status = (int)code;
         resp.body = r->stream ? NULL : r->resp.buf;
@@ -406,7 +409,7 @@ static void fail_unsent(struct ebb_kube_client *c, struct ebb__kube_req *r, int6
         r->retries++;
         return;
     }
-    struct ebb_kube_response resp = {0, NULL, 0, &e};
+    struct ebb_kube_response resp = {0, NULL, 0, &e, 0};
     complete(r, &resp);
 }
 
@@ -449,7 +452,7 @@ static void start_due(struct ebb_kube_client *c, int64_t now)
             const char *why = rc == EBB_ERR_NOMEM ? "cannot start the request: out of memory"
                                                   : "cannot start the request: libcurl refused it";
             ebb__kube_transport_error(c, r, why, r->retries + 1, &e);
-            struct ebb_kube_response resp = {0, NULL, 0, &e};
+            struct ebb_kube_response resp = {0, NULL, 0, &e, 0};
             complete(r, &resp);
         }
     }

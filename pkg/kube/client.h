@@ -75,6 +75,7 @@ struct ebb_kube_response {
     const char *body; /* the whole body (not for streams); valid during the callback */
     size_t body_len;
     const struct ebb_kube_error *error; /* NULL on 2xx */
+    int http_version;                   /* 2 for HTTP/2, 1 for HTTP/1.x, 0 when no response came */
 };
 
 /* Streamed body bytes; return non-zero to cancel the request. */

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# kubectl against kubesim, as a user would drive it: apply our CRD and a
-# ScalingPolicy, create and scale a Deployment, get/describe/explain/patch/
-# delete, and the read-only and no-grants identities. Runs with Debian's
-# kubectl 1.32 and with kubectl 1.35 from npm (scripts/k8s-tools.sh; when
-# npm cannot be reached that half is skipped and says so).
+# kubectl and helm against kubesim, as a user would drive them: apply our
+# CRD and a ScalingPolicy, create and scale a Deployment, get/describe/
+# explain/patch/delete, the read-only and no-grants identities; install,
+# upgrade and uninstall a chart with helm 4 and helm 3. Runs with Debian's
+# kubectl 1.32 and with kubectl 1.35 and both helms from npm
+# (scripts/k8s-tools.sh; when npm cannot be reached that part is skipped
+# and says so).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 . tests/e2e/kubesim_lib.sh
@@ -57,11 +59,40 @@ run_suite() { # label kubectl-binary
   eq "$label: kubesim exits 0 on SIGTERM" "0" echo "$KS_STATUS"
 }
 
+# helm_suite label helm-binary: a chart from `helm create` installed with
+# --wait (its Deployment must become ready, its Service get a ClusterIP),
+# listed, upgraded and uninstalled; and `helm template | kubectl apply`.
+helm_suite() {
+  local label=$1 h=$2
+  local dir="$tmp/$label"
+  mkdir -p "$dir"
+  ks_start "$dir" --pod-startup 1 --pod-grace 1
+  local H="$h --kubeconfig $dir/kubeconfig"
+  local K="kubectl --kubeconfig $dir/kubeconfig --request-timeout=20s"
+  ok "$label: helm create a chart" $h create "$dir/demo"
+  ok "$label: helm install --wait" $H install demo "$dir/demo" --wait --timeout 60s
+  ok "$label: helm list shows it deployed" sh -c "$H list | grep -q '^demo.*deployed'"
+  ok "$label: its Deployment is ready" \
+    sh -c "[ \"\$($K get deploy demo -o 'jsonpath={.status.readyReplicas}')\" = 1 ]"
+  ok "$label: helm upgrade --set replicaCount=3 --wait" \
+    $H upgrade demo "$dir/demo" --set replicaCount=3 --wait --timeout 60s
+  eq "$label: three pods run" "3" sh -c "$K get pods -l app.kubernetes.io/instance=demo -o name | wc -l"
+  ok "$label: helm uninstall" $H uninstall demo --wait --timeout 60s
+  ok "$label: its objects are gone" \
+    wait_for 30 sh -c "[ -z \"\$($K get deploy,svc,sa -l app.kubernetes.io/instance=demo -o name)\" ]"
+  ok "$label: helm template | kubectl apply" \
+    sh -c "$h template tpl $dir/demo | $K apply -f -"
+  ok "$label: the templated Deployment rolls out" $K rollout status deployment/tpl-demo --timeout=30s
+  ks_stop
+}
+
 run_suite kubectl-1.32 kubectl
-if tools=$(scripts/k8s-tools.sh 2>"$tmp/tools.err"); then
+if tools=$(scripts/k8s-tools.sh --helm3 2>"$tmp/tools.err"); then
   run_suite kubectl-1.35 "$tools/v35/kubectl/kubectl"
+  helm_suite helm-4 "$tools/v35/helm/helm"
+  helm_suite helm-3 "$tools/v31/helm/helm"
 else
   ks_n=$((ks_n + 1))
-  echo "ok $ks_n - kubectl 1.35 # SKIP npm unreachable: $(tail -1 "$tmp/tools.err")"
+  echo "ok $ks_n - kubectl 1.35, helm 3 and 4 # SKIP npm unreachable: $(tail -1 "$tmp/tools.err")"
 fi
 [ $ks_bad -eq 0 ]

@@ -227,11 +227,39 @@ static void check_version(struct ebb_kube_client *c)
     ebb_strbuf_release(&b);
 }
 
+struct version_seen {
+    bool done;
+    int status, version;
+};
+
+static void on_version_done(void *ctx, const struct ebb_kube_response *resp)
+{
+    struct version_seen *v = ctx;
+    v->done = true;
+    v->status = resp->http_status;
+    v->version = resp->http_version;
+}
+
+/* kubesim offers h2 by ALPN; the client must take it (issue 3, point 2). */
+static void check_http2(struct ebb_kube_client *c)
+{
+    struct version_seen v = {false, 0, 0};
+    struct ebb_kube_request rq = {EBB_KUBE_GET, "/version", NULL, 0, NULL, false};
+    assert_int_equal(ebb_kube_submit(c, &rq, NULL, on_version_done, &v, NULL), EBB_OK);
+    for (int i = 0; i < 500 && !v.done; i++)
+        ebb_kube_client_poll(c, 20);
+    assert_true(v.done);
+    assert_int_equal(v.status, 200);
+    assert_int_equal(v.version, 2);
+}
+
 static void test_version_discovery(void **state)
 {
     struct world *w = *state;
     check_version(w->c);
     check_version(w->cc);
+    check_http2(w->c);
+    check_http2(w->cc);
 
     struct ebb_strbuf b = EBB_STRBUF_INIT;
     assert_int_equal(raw(w->c, EBB_KUBE_GET, "/apis/apps/v1", NULL, &b, NULL), 200);

@@ -416,6 +416,8 @@ static void xfer_init(struct fx *fx, struct xfer *x, const char *path, int cert)
     curl_easy_setopt(x->e, CURLOPT_PRIVATE, x);
     curl_easy_setopt(x->e, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(x->e, CURLOPT_TIMEOUT_MS, 20000L);
+    /* This file tests the HTTP/1.1 path; kubesim_http2_test.c the h2 one. */
+    curl_easy_setopt(x->e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
     if (cert != CERT_NONE) {
         const char *c = cert == CERT_OURS ? fx->pems.cli_cert : fx->pems.other_cert;
         const char *k = cert == CERT_OURS ? fx->pems.cli_key : fx->pems.other_key;
