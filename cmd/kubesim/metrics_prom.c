@@ -45,7 +45,7 @@ static void add_value(struct ebb_strbuf *sb, double v)
     }
     snprintf(buf, sizeof(buf), "%.*e", nd - 1, v);
     const char *e = strchr(buf, 'e');
-    int exp = e ? atoi(e + 1) : 0;
+    int exp = e ? (int)strtol(e + 1, NULL, 10) : 0;
     /* Go: %e when the exponent is < -4 or >= 6 (shortest form), else %f. */
     if (v != 0 && (exp < -4 || exp >= 6)) {
         ebb_strbuf_adds(sb, buf);

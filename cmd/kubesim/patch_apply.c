@@ -239,7 +239,7 @@ static cJSON *locate(cJSON *val, const ks_fs *node)
     if (!cJSON_IsArray(val))
         return NULL;
     if (node->key[0] == 'i')
-        return cJSON_GetArrayItem(val, atoi(node->key + 2));
+        return cJSON_GetArrayItem(val, (int)strtol(node->key + 2, NULL, 10));
     for (cJSON *e = val->child; e; e = e->next)
         if (ks_fs_item_matches(e, node))
             return e;

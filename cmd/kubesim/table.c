@@ -251,7 +251,7 @@ static void go_float(double d, char *out, size_t cap)
     int exp10 = (int)floor(log10(fabs(d)));
     if (exp10 < -4 || exp10 >= 21) {
         char *e = strchr(buf, 'e');
-        int ex = e ? atoi(e + 1) : 0;
+        int ex = e ? (int)strtol(e + 1, NULL, 10) : 0;
         if (e)
             *e = '\0';
         snprintf(out, cap, "%se%c%02d", buf, ex < 0 ? '-' : '+', ex < 0 ? -ex : ex);
