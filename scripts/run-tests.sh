@@ -4,6 +4,7 @@
 set -uo pipefail
 build=${1:-build}
 export EBB="$build/ebb"
+export KUBESIM="$build/kubesim"
 passed=0
 failed=0
 failures=()

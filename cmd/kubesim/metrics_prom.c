@@ -94,6 +94,12 @@ static void label_name(const char *key, char out[128])
     if (n == 0)
         out[n++] = '_';
     out[n] = '\0';
+    /* Names starting with "__" are Prometheus's own (__name__). */
+    if (out[0] == '_' && out[1] == '_') {
+        char tmp[128];
+        snprintf(tmp, sizeof(tmp), "label%s", out);
+        snprintf(out, 128, "%s", tmp);
+    }
 }
 
 static void family(struct ebb_strbuf *sb, const char *name, const char *help)
@@ -212,8 +218,19 @@ static void series_families(ks_sim *s, const struct filter *f, struct ebb_strbuf
         ebb_strbuf_adds(sb, "kubesim_external_metric{");
         add_label(sb, true, "name", se->metric);
         add_label(sb, false, "namespace", se->ns);
+        /* Two keys can clean up to one name ("a.b", "a_b"): a repeated
+         * label name would make Prometheus refuse the whole scrape, so the
+         * later key is left out. */
+        char seen[16][128];
+        size_t n_seen = 0;
         for (size_t j = 0; j < se->n_labels; j++) {
             label_name(se->labels[j].key, ln);
+            bool dup = strcmp(ln, "name") == 0 || strcmp(ln, "namespace") == 0;
+            for (size_t k = 0; k < n_seen && !dup; k++)
+                dup = strcmp(seen[k], ln) == 0;
+            if (dup || n_seen == 16)
+                continue;
+            snprintf(seen[n_seen++], sizeof(seen[0]), "%s", ln);
             add_label(sb, false, ln, se->labels[j].value);
         }
         ebb_strbuf_adds(sb, "} ");
