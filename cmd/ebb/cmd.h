@@ -7,6 +7,7 @@
 #ifndef EBB_CMD_H
 #define EBB_CMD_H
 
+int ebb_cmd_run(int argc, char **argv);
 int ebb_cmd_decide(int argc, char **argv);
 int ebb_cmd_simulate(int argc, char **argv);
 int ebb_cmd_validate(int argc, char **argv);

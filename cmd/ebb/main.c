@@ -1,7 +1,6 @@
 /* main.c -- the ebb binary: a table of subcommands, nothing else.
  *
  * Every subcommand lives in its own file and has the signature of cmd.h.
- * `ebb run` (the controller) joins this table when it exists.
  */
 #include <stdio.h>
 #include <string.h>
@@ -15,6 +14,7 @@ struct subcommand {
 };
 
 static const struct subcommand subcommands[] = {
+    {"run", ebb_cmd_run, "run the controller against a cluster (see ebb run --help)"},
     {"decide", ebb_cmd_decide, "decide once: read a JSON input on stdin, print the decision"},
     {"simulate", ebb_cmd_simulate, "replay a load trace through the decision core"},
     {"validate", ebb_cmd_validate, "check ScalingPolicy YAML files offline"},

@@ -363,7 +363,8 @@ static int snapshot_at(const ks_store *st, const struct ks_bucket *b, uint64_t r
         return KS_ENOMEM;
     if (!b)
         return KS_OK;
-    memcpy(out->v, b->objs, b->n * sizeof(*out->v));
+    if (b->n)
+        memcpy(out->v, b->objs, b->n * sizeof(*out->v));
     out->n = b->n;
     if (!rv || rv >= st->rv)
         return KS_OK;

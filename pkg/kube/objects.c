@@ -396,15 +396,15 @@ static enum ebb_kube_pod_phase parse_phase(const char *s)
     static const struct {
         const char *name;
         enum ebb_kube_pod_phase phase;
-    } phases[] = {{"Pending", EBB_POD_PENDING},
-                  {"Running", EBB_POD_RUNNING},
-                  {"Succeeded", EBB_POD_SUCCEEDED},
-                  {"Failed", EBB_POD_FAILED}};
+    } phases[] = {{"Pending", EBB_KUBE_POD_PENDING},
+                  {"Running", EBB_KUBE_POD_RUNNING},
+                  {"Succeeded", EBB_KUBE_POD_SUCCEEDED},
+                  {"Failed", EBB_KUBE_POD_FAILED}};
     for (size_t i = 0; s != NULL && i < sizeof(phases) / sizeof(phases[0]); i++) {
         if (strcmp(s, phases[i].name) == 0)
             return phases[i].phase;
     }
-    return EBB_POD_PHASE_UNKNOWN;
+    return EBB_KUBE_POD_UNKNOWN;
 }
 
 /* Adds container c's request for `res` to *sum; false when it has none. */
@@ -437,7 +437,7 @@ static void fill_pod(struct dec *d, const cJSON *o, void *obj)
     const cJSON *spec = obj_field(d, o, "spec", "spec");
     const cJSON *st = obj_field(d, o, "status", "status");
     const cJSON *phase = get(st, "phase");
-    p->phase = cJSON_IsString(phase) ? parse_phase(phase->valuestring) : EBB_POD_PHASE_UNKNOWN;
+    p->phase = cJSON_IsString(phase) ? parse_phase(phase->valuestring) : EBB_KUBE_POD_UNKNOWN;
     p->ready = EBB_COND_UNKNOWN;
     p->ready_transition_ms = EBB_TIME_UNSET;
     const cJSON *conds = arr_field(d, st, "conditions", "status.conditions");

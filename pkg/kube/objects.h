@@ -73,11 +73,11 @@ struct ebb_kube_workload {
 };
 
 enum ebb_kube_pod_phase {
-    EBB_POD_PHASE_UNKNOWN = 0, /* absent or "Unknown" */
-    EBB_POD_PENDING,
-    EBB_POD_RUNNING,
-    EBB_POD_SUCCEEDED,
-    EBB_POD_FAILED,
+    EBB_KUBE_POD_UNKNOWN = 0, /* absent or "Unknown" */
+    EBB_KUBE_POD_PENDING,
+    EBB_KUBE_POD_RUNNING,
+    EBB_KUBE_POD_SUCCEEDED,
+    EBB_KUBE_POD_FAILED,
 };
 
 #define EBB_POD_INDEX_LABEL "apps.kubernetes.io/pod-index"

@@ -320,7 +320,7 @@ static int count_pod(void *ctx, const cJSON *item)
     pc->total++;
     if (p->meta.deletion_ms != EBB_TIME_UNSET)
         pc->terminating++;
-    else if (p->phase == EBB_POD_RUNNING && p->ready == EBB_COND_TRUE)
+    else if (p->phase == EBB_KUBE_POD_RUNNING && p->ready == EBB_COND_TRUE)
         pc->ready++;
     ebb_kube_object_free(obj);
     return 0;

@@ -95,7 +95,7 @@ static void test_pods_of_list_56(void **state)
         assert_int_equal(ebb_kube_decode_pod(it, &obj, &bytes, err, sizeof(err)), EBB_OK);
         const struct ebb_kube_pod *p = obj;
         assert_string_equal(p->meta.namespace_, "demo");
-        assert_int_equal(p->phase, EBB_POD_PENDING);
+        assert_int_equal(p->phase, EBB_KUBE_POD_PENDING);
         assert_int_equal(p->ready, EBB_COND_UNKNOWN); /* no kubelet: no conditions */
         assert_int_equal(p->start_ms, EBB_TIME_UNSET);
         assert_int_equal(p->pod_index, -1);
@@ -140,7 +140,7 @@ static void test_pod_fields(void **state)
     char err[256];
     assert_int_equal(ebb_kube_decode_pod(j, &obj, &bytes, err, sizeof(err)), EBB_OK);
     const struct ebb_kube_pod *p = obj;
-    assert_int_equal(p->phase, EBB_POD_RUNNING);
+    assert_int_equal(p->phase, EBB_KUBE_POD_RUNNING);
     assert_int_equal(p->ready, EBB_COND_TRUE);
     assert_int_equal(p->ready_transition_ms, ms_of("2026-11-22T11:27:05Z"));
     assert_int_equal(p->start_ms, ms_of("2026-11-22T11:27:00Z"));
