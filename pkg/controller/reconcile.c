@@ -391,6 +391,35 @@ static bool target_resource(const struct ebb_policy *p, struct ebb_kube_resource
     return true;
 }
 
+static void step_scale_done(struct ctl_reconcile *r, int64_t now_ms, int64_t wall_ms);
+
+/* Fills r->scale from the Deployment/StatefulSet informer's copy of the
+ * target; false when the informer has not listed or does not hold it. */
+static bool scale_from_informer(struct ctl_reconcile *r, const struct ebb_kube_resource *res)
+{
+    struct ebb_controller *c = r->c;
+    struct ebb_informer *inf = strcmp(res->kind, "Deployment") == 0 ? c->inf_deploy : c->inf_sts;
+    char key[600];
+    if (inf == NULL || !ebb_informer_synced(inf) ||
+        ebb_cache_key(r->ns, r->pol.spec.target_ref.name, key, sizeof(key)) != EBB_OK)
+        return false;
+    const struct ebb_kube_workload *w = ebb_cache_get(ebb_informer_store(inf), key, NULL);
+    if (w == NULL || !w->selector.set)
+        return false;
+    struct ebb_strbuf sel = EBB_STRBUF_INIT;
+    bool ok =
+        ctl_selector_string(&w->selector, &sel) == EBB_OK && sel.len < sizeof(r->scale.selector);
+    if (ok) {
+        memset(&r->scale, 0, sizeof(r->scale));
+        r->scale.spec_replicas = w->spec_replicas == EBB_UNSET ? 1 : w->spec_replicas;
+        r->scale.status_replicas = w->status_replicas == EBB_UNSET ? 0 : w->status_replicas;
+        memcpy(r->scale.selector, sel.buf, sel.len + 1);
+        r->scale_rc = EBB_OK;
+    }
+    ebb_strbuf_release(&sel);
+    return ok;
+}
+
 static void step_begin(struct ctl_reconcile *r, int64_t now_ms, int64_t wall_ms)
 {
     struct ebb_controller *c = r->c;
@@ -474,11 +503,19 @@ static void step_begin(struct ctl_reconcile *r, int64_t now_ms, int64_t wall_ms)
         return;
     }
 
-    /* 3. GET /scale */
+    /* 3. the target's scale: from the workload informer when it holds the
+     * target (no request: the informer already watches it), else GET /scale
+     * (a target just created, or one that does not exist: the API's 404
+     * then says so). */
     struct ebb_kube_resource res;
     if (!target_resource(&r->pol, &res)) {
         snprintf(r->reason, sizeof(r->reason), "unsupported target kind");
         finish(r, EBB_RECONCILE_INVALID, now_ms);
+        return;
+    }
+    if (scale_from_informer(r, &res)) {
+        r->step = CTL_STEP_SCALE_DONE;
+        step_scale_done(r, now_ms, wall_ms);
         return;
     }
     rc = ebb_kube_get_scale_async(&r->call, c->client, &res, r->ns, r->pol.spec.target_ref.name,
