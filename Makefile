@@ -29,7 +29,7 @@ CTL_EDGE := $(wildcard pkg/controller/controller.c pkg/controller/reconcile.c \
 CORE_SRCS := $(sort $(wildcard pkg/base/*.c) $(KUBE_PURE) \
 	$(filter-out pkg/api/v1alpha1/codec%.c,$(wildcard pkg/api/v1alpha1/*.c)) \
 	$(wildcard pkg/scale/*.c) $(filter-out $(CTL_EDGE),$(wildcard pkg/controller/*.c)) \
-	$(wildcard pkg/telemetry/*.c))
+	$(wildcard pkg/telemetry/*.c) $(wildcard pkg/ports/*.c))
 # EDGE: cJSON and libyaml.
 EDGE_SRCS := $(sort $(wildcard pkg/api/v1alpha1/codec*.c) \
 	$(filter-out $(KUBE_PURE),$(wildcard pkg/kube/*.c)) $(wildcard pkg/source/*.c) \
@@ -152,7 +152,7 @@ bench: deps $(BENCH_BINS) $(EBB) $(KUBESIM) ## Run the benchmarks (see BENCHMARK
 ##@ Quality
 
 SRC_ALL := $(shell find cmd pkg tests bench -name '*.[ch]' 2>/dev/null | sort)
-PURE_DIRS := pkg/scale pkg/base pkg/telemetry \
+PURE_DIRS := pkg/scale pkg/base pkg/telemetry pkg/ports \
 	$(filter-out $(CTL_EDGE),$(wildcard pkg/controller/*.c)) pkg/controller/cache.h pkg/controller/status.h \
 	$(wildcard pkg/controller/queue.h)
 PURE_FILES := $(PURE_DIRS) $(KUBE_PURE) pkg/kube/path.h pkg/api/v1alpha1/defaults.c pkg/api/v1alpha1/validate*.c pkg/api/v1alpha1/validate_internal.h \
