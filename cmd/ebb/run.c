@@ -350,7 +350,10 @@ static void turn(struct run *rn, int64_t *leader_due, bool shutting_down)
                       : "not the leader: standing by with warm caches");
         rn->was_leader = leading;
     }
-    ebb_controller_tick(rn->ctl, now, wall, leading && !shutting_down);
+    /* Shutting down, the controller starts nothing new (shutdown() said
+     * so) but lets in-flight reconciles finish: they stay leader work. */
+    (void)shutting_down;
+    ebb_controller_tick(rn->ctl, now, wall, leading);
 }
 
 int ebb_cmd_run(int argc, char **argv)

@@ -52,6 +52,12 @@ struct ctl_policy {
     char *target_key;          /* in the target index, or NULL */
     struct ctl_podwatch *pw;   /* the pod informer it holds, or NULL */
     struct ctl_reconcile *run; /* in flight, or NULL */
+    /* The newest recommendation seen again after its last status write
+     * (a write skipped as only its time moved): status holds
+     * {rec_replicas, rec_stored_ms}, it was last recommended at
+     * rec_seen_ms. 0: nothing pending. */
+    int64_t rec_seen_ms, rec_stored_ms;
+    int32_t rec_replicas;
 };
 
 /* The target index (c->targets): who claims "ns/Kind/name". */
@@ -123,7 +129,10 @@ struct ctl_reconcile {
     bool have_pol;
     bool paused;
     int64_t sync_ms;
-    struct ebb_kube_call call; /* GET /scale, PATCH /scale, PATCH /status */
+    int64_t decided_ms;         /* wall time of the decision (status times) */
+    int32_t held_from, held_to; /* a held scale (dry-run, paused) */
+    char note[700];             /* held_note()'s buffer */
+    struct ebb_kube_call call;  /* GET /scale, PATCH /scale, PATCH /status */
     /* GET /scale */
     enum ebb_rc scale_rc;
     struct ebb_kube_scale scale;

@@ -18,6 +18,8 @@
  */
 #include "controller_internal.h"
 
+#include "../base/rfc3339.h"
+
 #include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -267,6 +269,45 @@ done:
     return out;
 }
 
+/* The newest recommendation's time is refreshed in status at least this
+ * often while nothing else changes (see only_newest_time_moved). */
+#define CTL_REC_REFRESH_MS 60000
+
+/* True when new_json differs from old_json only in the time of the newest
+ * recommendation (the same value recommended again), and that time moved
+ * by less than max(CTL_REC_REFRESH_MS, 2 sync periods): the write is
+ * skipped, so a steady policy costs no writes. The stored time then lags
+ * by at most that much: a controller restarted after a crash remembers
+ * the current recommendation as that much older (bounded, documented in
+ * docs/run.md). */
+static bool only_newest_time_moved(const char *old_json, const char *new_json, int64_t sync_ms,
+                                   int64_t *stored_ms)
+{
+    cJSON *o = cJSON_Parse(old_json), *n = cJSON_Parse(new_json);
+    bool skip = false;
+    cJSON *orec = cJSON_GetObjectItemCaseSensitive(o, "recommendations");
+    cJSON *nrec = cJSON_GetObjectItemCaseSensitive(n, "recommendations");
+    int k = cJSON_GetArraySize(nrec);
+    if (k > 0 && cJSON_GetArraySize(orec) == k) {
+        cJSON *ol = cJSON_GetArrayItem(orec, k - 1), *nl = cJSON_GetArrayItem(nrec, k - 1);
+        cJSON *ot = cJSON_GetObjectItemCaseSensitive(ol, "time");
+        cJSON *nt = cJSON_GetObjectItemCaseSensitive(nl, "time");
+        int64_t oms, nms;
+        if (cJSON_IsString(ot) && cJSON_IsString(nt) &&
+            ebb_rfc3339_parse(ot->valuestring, &oms) == EBB_OK &&
+            ebb_rfc3339_parse(nt->valuestring, &nms) == EBB_OK && nms >= oms &&
+            nms - oms < (2 * sync_ms > CTL_REC_REFRESH_MS ? 2 * sync_ms : CTL_REC_REFRESH_MS)) {
+            *stored_ms = oms;
+            /* Equal once the new time is set back to the stored one? */
+            cJSON_ReplaceItemInObjectCaseSensitive(nl, "time", cJSON_CreateString(ot->valuestring));
+            skip = cJSON_Compare(o, n, true);
+        }
+    }
+    cJSON_Delete(o);
+    cJSON_Delete(n);
+    return skip;
+}
+
 /* Writes r->pol.status when it differs from old_json (the stored one);
  * emits the pending facts along with it. Returns true when a write went
  * out (wait for it), false when the reconcile can finish now. */
@@ -280,7 +321,20 @@ static bool write_status(struct ctl_reconcile *r, const char *old_json)
         r->status_rc = EBB_ERR_NOMEM;
         return false;
     }
+    struct ctl_policy *ps = ctl_pstate(c, r->key, false);
     if (strcmp(nj.buf, old_json) == 0) {
+        c->st.status_unchanged++;
+        ebb_strbuf_release(&nj);
+        return false;
+    }
+    int64_t stored_ms = 0;
+    if (only_newest_time_moved(old_json, nj.buf, r->sync_ms, &stored_ms)) {
+        const struct ebb_policy_status *st = &r->pol.status;
+        if (ps != NULL && st->n_recommendations > 0) {
+            ps->rec_replicas = st->recommendations[st->n_recommendations - 1].replicas;
+            ps->rec_seen_ms = st->recommendations[st->n_recommendations - 1].time_ms;
+            ps->rec_stored_ms = stored_ms;
+        }
         c->st.status_unchanged++;
         ebb_strbuf_release(&nj);
         return false;
@@ -311,6 +365,8 @@ static bool write_status(struct ctl_reconcile *r, const char *old_json)
     c->st.requests++;
     c->st.writes++;
     c->st.status_writes++;
+    if (ps != NULL)
+        ps->rec_seen_ms = 0; /* the status written carries the newest time */
     r->step = CTL_STEP_STATUS_WAIT;
     return true;
 }
@@ -392,6 +448,8 @@ static bool target_resource(const struct ebb_policy *p, struct ebb_kube_resource
 }
 
 static void step_scale_done(struct ctl_reconcile *r, int64_t now_ms, int64_t wall_ms);
+static const struct ebb_tz *tz_get(struct ebb_controller *c, const char *name, int64_t now_ms);
+static const char *held_note(struct ctl_reconcile *r, const char *why, int32_t from, int32_t to);
 
 /* Fills r->scale from the Deployment/StatefulSet informer's copy of the
  * target; false when the informer has not listed or does not hold it. */
@@ -468,6 +526,17 @@ static void step_begin(struct ctl_reconcile *r, int64_t now_ms, int64_t wall_ms)
     }
     if (kp->error == NULL)
         ebb_policy_validate(&r->pol, &errs);
+    /* A schedule's time zone must load, as `ebb validate` demands. */
+    for (size_t i = 0; c->o.load_tz != NULL && i < r->pol.spec.n_schedules; i++) {
+        const char *zone = r->pol.spec.schedules[i].time_zone;
+        if (zone == NULL || *zone == '\0' || tz_get(c, zone, now_ms) != NULL)
+            continue;
+        const struct ctl_tz *t = ebb_cache_get(&c->tzs, zone, NULL);
+        char path[64];
+        snprintf(path, sizeof(path), "spec.schedules[%zu].timeZone", i);
+        ebb_errlist_add(&errs, path, "%s",
+                        t != NULL && t->error[0] ? t->error : "the time zone cannot be loaded");
+    }
     if (ebb_errlist_any(&errs)) {
         struct ebb_strbuf msg = EBB_STRBUF_INIT;
         for (size_t i = 0; i < errs.n; i++)
@@ -632,12 +701,20 @@ static void step_decide(struct ctl_reconcile *r, int64_t now_ms, int64_t wall_ms
         tzs[i] =
             spec->schedules[i].time_zone ? tz_get(c, spec->schedules[i].time_zone, now_ms) : NULL;
     ebb_history_from_status(spec, &r->pol.status, hist_in(r));
+    /* A recommendation seen again since its status write was skipped:
+     * its true last-seen time is kept here, not in status. */
+    struct ctl_policy *ps = ctl_pstate(c, r->key, false);
+    struct ebb_history *h = hist_in(r);
+    if (ps != NULL && ps->rec_seen_ms > 0 && h->n_recs > 0 &&
+        h->recs[h->n_recs - 1].replicas == ps->rec_replicas &&
+        h->recs[h->n_recs - 1].time_ms == ps->rec_stored_ms && ps->rec_seen_ms > ps->rec_stored_ms)
+        h->recs[h->n_recs - 1].time_ms = ps->rec_seen_ms;
     struct ebb_scale_config cfg = c->o.scale;
     cfg.sync_period_ms = r->sync_ms;
     struct ebb_scale_input in;
     memset(&in, 0, sizeof(in));
     in.spec = spec;
-    in.paused = r->paused;
+    in.paused = false; /* paused policies decide and report; only the patch is held */
     in.current_replicas = r->scale.spec_replicas;
     in.status_replicas = r->scale.status_replicas;
     in.pods = r->pods;
@@ -648,6 +725,7 @@ static void step_decide(struct ctl_reconcile *r, int64_t now_ms, int64_t wall_ms
     in.port_capacity = EBB_UNSET;
     in.config = &cfg;
     in.now_ms = wall_ms;
+    r->decided_ms = wall_ms;
     r->dec = &box->decision;
     enum ebb_rc rc = ebb_scale_decide(&in, r->dec);
     if (rc != EBB_OK)
@@ -683,12 +761,17 @@ static void step_decide(struct ctl_reconcile *r, int64_t now_ms, int64_t wall_ms
             ctl_reconcile_step(r, now_ms, wall_ms);
             return;
         }
-        /* dry-run (or shutting down): report, change nothing */
+        /* dry-run, paused (or shutting down): report, change nothing */
         r->held = true;
+        r->held_from = r->scale.spec_replicas;
+        r->held_to = r->dec->desired;
         c->st.dry_run_holds++;
-        ctl_log(c, EBB_CTL_LOG_INFO, r->key, "%s: would scale %d -> %d: %s",
-                c->o.dry_run ? "dry-run" : "held", r->scale.spec_replicas, r->dec->desired,
-                r->dec->reason);
+        const char *why = c->o.dry_run ? "dry-run" : r->paused ? "paused" : "held";
+        ctl_log(c, EBB_CTL_LOG_INFO, r->key, "%s: would scale %d -> %d: %s", why,
+                r->scale.spec_replicas, r->dec->desired, r->dec->reason);
+        if (c->o.dry_run || r->paused)
+            ctl_event(c, &r->pol, false, "ScaleHeld", "Scale",
+                      held_note(r, why, r->scale.spec_replicas, r->dec->desired));
         r->dec->history = *hist_in(r);
         ebb_history_add_recommendation(&r->dec->history, wall_ms, r->dec->recommendation);
         r->dec->scale = false;
@@ -696,6 +779,14 @@ static void step_decide(struct ctl_reconcile *r, int64_t now_ms, int64_t wall_ms
     r->patch_rc = EBB_OK;
     r->step = CTL_STEP_PATCH_DONE;
     ctl_reconcile_step(r, now_ms, wall_ms);
+}
+
+/* "dry-run: would scale 2 -> 4: <reason>" in the reconcile's buffer. */
+static const char *held_note(struct ctl_reconcile *r, const char *why, int32_t from, int32_t to)
+{
+    snprintf(r->note, sizeof(r->note), "%s: would scale %d -> %d: %s", why, from, to,
+             r->dec ? r->dec->reason : "");
+    return r->note;
 }
 
 static void step_patch_done(struct ctl_reconcile *r, int64_t now_ms, int64_t wall_ms)
@@ -729,7 +820,20 @@ static void step_patch_done(struct ctl_reconcile *r, int64_t now_ms, int64_t wal
     struct ebb_strbuf old = EBB_STRBUF_INIT;
     enum ebb_rc rc = old_status(r, &old);
     if (rc == EBB_OK)
-        rc = ebb_status_apply_decision(&r->pol, r->dec, r->scale.spec_replicas, wall_ms);
+        rc = ebb_status_apply_decision(&r->pol, r->dec, r->scale.spec_replicas, r->decided_ms);
+    if (rc == EBB_OK && r->paused) {
+        char note[700];
+        snprintf(note, sizeof(note), "%s",
+                 r->held
+                     ? held_note(r, "paused", r->held_from, r->held_to)
+                     : "paused (spec.paused or annotation ebb.dev/paused): decided, not acting");
+        rc = ebb_status_set_condition(&r->pol, "ScalingActive", EBB_COND_FALSE, "Paused", note,
+                                      r->decided_ms);
+    } else if (rc == EBB_OK && r->held && c->o.dry_run) {
+        rc = ebb_status_set_condition(&r->pol, "AbleToScale", EBB_COND_TRUE, "DryRun",
+                                      held_note(r, "dry-run", r->held_from, r->held_to),
+                                      r->decided_ms);
+    }
     if (rc == EBB_OK && failed)
         rc = ebb_status_set_condition(&r->pol, "AbleToScale", EBB_COND_FALSE, "FailedUpdateScale",
                                       msg, wall_ms);
