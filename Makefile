@@ -175,7 +175,11 @@ format: ## Rewrite every source file with clang-format.
 ##@ Try it
 
 .PHONY: demo
-demo: deps $(EBB) ## Replay the Black Friday trace through the decision core and summarize.
+demo: deps $(EBB) $(KUBESIM) ## Ebb live in kubesim through a Black Friday day (about 2 minutes).
+	@EBB=$(EBB) KUBESIM=$(KUBESIM) scripts/demo.sh
+
+.PHONY: demo-offline
+demo-offline: deps $(EBB) ## Replay the Black Friday trace through the decision core and summarize.
 	$(EBB) simulate --policy examples/black-friday.yaml --trace examples/traces/black-friday.csv \
 		--hpa --quiet --svg $(BUILD)/black-friday.svg
 	@echo "plot: $(BUILD)/black-friday.svg (open it in a browser)"
@@ -187,7 +191,7 @@ clean: ## Remove every build output.
 .PHONY: help
 help: ## Show this help.
 	@awk 'BEGIN {FS = ":.*##"; printf "Usage: make <target>\n"} \
-		/^[a-zA-Z_-]+:.*?##/ { printf "  %-10s %s\n", $$1, $$2 } \
+		/^[a-zA-Z_-]+:.*?##/ { printf "  %-14s %s\n", $$1, $$2 } \
 		/^##@/ { printf "\n%s\n", substr($$0, 5) }' $(MAKEFILE_LIST)
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

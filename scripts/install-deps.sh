@@ -4,7 +4,7 @@
 set -euo pipefail
 
 pkgs=(
-  build-essential pkg-config clang libclang-rt-14-dev python3 jq
+  build-essential pkg-config clang libclang-rt-14-dev python3 jq curl
   clang-format cppcheck valgrind
   libcjson-dev libyaml-dev libcmocka-dev
   libcurl4-openssl-dev libssl-dev libwebsockets-dev

@@ -58,6 +58,7 @@ struct ctl_policy {
      * rec_seen_ms. 0: nothing pending. */
     int64_t rec_seen_ms, rec_stored_ms;
     int32_t rec_replicas;
+    bool rec_fresh; /* a decision was taken since this controller started */
 };
 
 /* The target index (c->targets): who claims "ns/Kind/name". */

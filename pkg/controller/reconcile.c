@@ -269,19 +269,13 @@ done:
     return out;
 }
 
-/* The newest recommendation's time is refreshed in status at least this
- * often while nothing else changes (see only_newest_time_moved). */
-#define CTL_REC_REFRESH_MS 60000
-
 /* True when new_json differs from old_json only in the time of the newest
- * recommendation (the same value recommended again), and that time moved
- * by less than max(CTL_REC_REFRESH_MS, 2 sync periods): the write is
- * skipped, so a steady policy costs no writes. The stored time then lags
- * by at most that much: a controller restarted after a crash remembers
- * the current recommendation as that much older (bounded, documented in
- * docs/run.md). */
-static bool only_newest_time_moved(const char *old_json, const char *new_json, int64_t sync_ms,
-                                   int64_t *stored_ms)
+ * recommendation (the same value recommended again): the write is skipped,
+ * so a steady policy costs no writes. The engine keeps that time in memory
+ * (struct ctl_policy.rec_seen_ms) for the decisions that follow; a
+ * controller that starts (or takes over) treats the stored newest
+ * recommendation as seen until its first decision (see step_decide). */
+static bool only_newest_time_moved(const char *old_json, const char *new_json, int64_t *stored_ms)
 {
     cJSON *o = cJSON_Parse(old_json), *n = cJSON_Parse(new_json);
     bool skip = false;
@@ -295,8 +289,7 @@ static bool only_newest_time_moved(const char *old_json, const char *new_json, i
         int64_t oms, nms;
         if (cJSON_IsString(ot) && cJSON_IsString(nt) &&
             ebb_rfc3339_parse(ot->valuestring, &oms) == EBB_OK &&
-            ebb_rfc3339_parse(nt->valuestring, &nms) == EBB_OK && nms >= oms &&
-            nms - oms < (2 * sync_ms > CTL_REC_REFRESH_MS ? 2 * sync_ms : CTL_REC_REFRESH_MS)) {
+            ebb_rfc3339_parse(nt->valuestring, &nms) == EBB_OK && nms >= oms) {
             *stored_ms = oms;
             /* Equal once the new time is set back to the stored one? */
             cJSON_ReplaceItemInObjectCaseSensitive(nl, "time", cJSON_CreateString(ot->valuestring));
@@ -328,7 +321,7 @@ static bool write_status(struct ctl_reconcile *r, const char *old_json)
         return false;
     }
     int64_t stored_ms = 0;
-    if (only_newest_time_moved(old_json, nj.buf, r->sync_ms, &stored_ms)) {
+    if (only_newest_time_moved(old_json, nj.buf, &stored_ms)) {
         const struct ebb_policy_status *st = &r->pol.status;
         if (ps != NULL && st->n_recommendations > 0) {
             ps->rec_replicas = st->recommendations[st->n_recommendations - 1].replicas;
@@ -705,9 +698,20 @@ static void step_decide(struct ctl_reconcile *r, int64_t now_ms, int64_t wall_ms
      * its true last-seen time is kept here, not in status. */
     struct ctl_policy *ps = ctl_pstate(c, r->key, false);
     struct ebb_history *h = hist_in(r);
-    if (ps != NULL && ps->rec_seen_ms > 0 && h->n_recs > 0 &&
-        h->recs[h->n_recs - 1].replicas == ps->rec_replicas &&
-        h->recs[h->n_recs - 1].time_ms == ps->rec_stored_ms && ps->rec_seen_ms > ps->rec_stored_ms)
+    if (ps != NULL && !ps->rec_fresh) {
+        /* The first decision since this controller started or took over:
+         * status holds the newest recommendation as last written, and
+         * writes are skipped while it only repeats, so it may have been
+         * seen later than that -- until the previous controller stopped.
+         * Count it as seen until now: a pending scale-down waits out its
+         * window rather than happening early (HPA forgets it entirely). */
+        if (h->n_recs > 0 && h->recs[h->n_recs - 1].time_ms < wall_ms)
+            h->recs[h->n_recs - 1].time_ms = wall_ms;
+        ps->rec_fresh = true;
+    } else if (ps != NULL && ps->rec_seen_ms > 0 && h->n_recs > 0 &&
+               h->recs[h->n_recs - 1].replicas == ps->rec_replicas &&
+               h->recs[h->n_recs - 1].time_ms == ps->rec_stored_ms &&
+               ps->rec_seen_ms > ps->rec_stored_ms)
         h->recs[h->n_recs - 1].time_ms = ps->rec_seen_ms;
     struct ebb_scale_config cfg = c->o.scale;
     cfg.sync_period_ms = r->sync_ms;
