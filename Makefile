@@ -126,14 +126,38 @@ valgrind: deps $(TEST_BINS) ## Run the unit tests under valgrind (leaks are erro
 
 FUZZ_TIME ?= 30
 FUZZ_BUILD := build-fuzz
-FUZZ_CORE := $(CORE_SRCS) $(EDGE_SRCS) cmd/ebb/decide_input.c cmd/ebb/tzload.c
-.PHONY: fuzz
+# Everything a fuzz target may call (kubesim: all but main.c), compiled
+# once with coverage into one archive that every target links.
+FUZZ_CORE := $(CORE_SRCS) $(EDGE_SRCS) cmd/ebb/decide_input.c cmd/ebb/tzload.c $(KUBESIM_SRCS)
+# clang does not know -Wno-format-truncation.
+FUZZ_CFLAGS := $(filter-out -Wno-format-truncation,$(WARN)) $(DEFS) -g -O1 \
+	-fno-sanitize-recover=undefined
+FUZZ_OBJS := $(FUZZ_CORE:%.c=$(FUZZ_BUILD)/obj/%.o)
+FUZZ_LIB := $(FUZZ_BUILD)/libfuzzcore.a
+FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(FUZZ_BUILD)/%)
+
+$(FUZZ_BUILD)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined -MMD -MP -c -o $@ $<
+
+$(FUZZ_LIB): $(FUZZ_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(FUZZ_BINS): $(FUZZ_BUILD)/%: tests/fuzz/%.c $(FUZZ_LIB)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined -MMD -MP -o $@ $< $(FUZZ_LIB) \
+		$(EDGE_LIBS) -lm
+
+-include $(shell find $(FUZZ_BUILD) -name '*.d' 2>/dev/null)
+
+.PHONY: fuzz fuzz-build fuzz-run
 fuzz: deps ## Run each libFuzzer target for FUZZ_TIME seconds (default 30).
-	@mkdir -p $(FUZZ_BUILD)
-	@for f in $(FUZZ_SRCS); do \
-		n=$$(basename $$f .c); \
-		clang $(filter-out -Wno-format-truncation,$(WARN)) $(DEFS) -g -O1 -fsanitize=fuzzer,address,undefined \
-			-o $(FUZZ_BUILD)/$$n $$f $(FUZZ_CORE) $(EDGE_LIBS) -lm || exit 1; \
+	@$(MAKE) --no-print-directory fuzz-run
+
+fuzz-build: $(FUZZ_BINS) ## Build the libFuzzer targets into FUZZ_BUILD (no run).
+
+fuzz-run: fuzz-build
+	@for n in $(notdir $(FUZZ_BINS)); do \
 		mkdir -p $(FUZZ_BUILD)/corpus-$$n; \
 		seeds=tests/fuzz/corpus/$$n; [ -d $$seeds ] || seeds=; \
 		echo "fuzz: $$n for $(FUZZ_TIME)s"; \

@@ -597,11 +597,149 @@ static bool rx_bracket(const char *pat, size_t *ip, struct rx *r)
     return true;
 }
 
+/* Go's regexp/syntax limits, which also keep glibc's regcomp from
+ * growing without bound (it copies a repeated subexpression once per
+ * counted repetition and doubles it per '+'): no repetition operator
+ * right after another ("a++"), counts up to 1000, a product of nested
+ * counted repetitions up to 1000 ("(a{100}){100}"); and, for glibc, at
+ * most RX_MAX_COPIES copies in all, '+' counting twice. A pre-pass over
+ * the source pattern; what it lets through the translation checks. */
+#define RX_MAX_REPEAT 1000u
+#define RX_MAX_COPIES 100000u
+
+struct rx_cost {
+    size_t counted; /* product of the counted repetitions */
+    size_t copies;  /* copies glibc makes */
+};
+
+static bool rx_counted(const char *p, size_t *n, size_t *m, bool *has_max, size_t *used)
+{
+    size_t i = 1;
+    *n = *m = 0;
+    *has_max = false;
+    if (p[i] < '0' || p[i] > '9')
+        return false;
+    while (p[i] >= '0' && p[i] <= '9' && *n <= RX_MAX_REPEAT)
+        *n = *n * 10 + (size_t)(p[i++] - '0');
+    if (p[i] == ',') {
+        i++;
+        if (p[i] >= '0' && p[i] <= '9') {
+            *has_max = true;
+            while (p[i] >= '0' && p[i] <= '9' && *m <= RX_MAX_REPEAT)
+                *m = *m * 10 + (size_t)(p[i++] - '0');
+        }
+    } else {
+        *m = *n;
+        *has_max = true;
+    }
+    if (p[i] != '}')
+        return false;
+    *used = i + 1;
+    return true;
+}
+
+static int rx_check_repeats(const char *pat, char *err, size_t errlen)
+{
+    size_t len = strlen(pat), depth = 0, i = 0;
+    struct rx_cost *inner =
+        calloc(len + 2, sizeof(*inner)); /* per open group: the largest inside */
+    struct rx_cost last = {1, 1};        /* of the last atom */
+    size_t after_rep = 0;                /* where the last repetition operator began, +1 */
+
+    if (!inner) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    inner[0] = last;
+    while (pat[i]) {
+        char ch = pat[i];
+        size_t n = 0, m = 0, used = 1;
+        bool has_max = false, counted = ch == '{' && rx_counted(pat + i, &n, &m, &has_max, &used);
+        if (ch == '*' || ch == '+' || ch == '?' || counted) {
+            if (after_rep && ch != '?') { /* "+?" is a lazy one: the translation says so */
+                snprintf(err, errlen,
+                         "error parsing regexp: invalid nested repetition operator: `%.*s`",
+                         (int)(i + used - (after_rep - 1)), pat + after_rep - 1);
+                free(inner);
+                return -1;
+            }
+            struct rx_cost c = last;
+            if (ch == '+')
+                c.copies *= 2;
+            if (counted) {
+                size_t k = has_max ? m : n + 1;
+                if (n > RX_MAX_REPEAT || (has_max && m > RX_MAX_REPEAT) ||
+                    (k >= 2 && c.counted * k > RX_MAX_REPEAT) ||
+                    c.copies * (k ? k : 1) > RX_MAX_COPIES) {
+                    snprintf(err, errlen, "error parsing regexp: invalid repeat count: `%.*s`",
+                             (int)used, pat + i);
+                    free(inner);
+                    return -1;
+                }
+                c.counted *= k ? k : 1;
+                c.copies *= k ? k : 1;
+            }
+            if (c.copies > RX_MAX_COPIES) {
+                snprintf(err, errlen, "error parsing regexp: expression too large");
+                free(inner);
+                return -1;
+            }
+            if (c.counted > inner[depth].counted)
+                inner[depth].counted = c.counted;
+            if (c.copies > inner[depth].copies)
+                inner[depth].copies = c.copies;
+            last = c;
+            if (!after_rep)
+                after_rep = i + 1;
+            i += used;
+            continue;
+        }
+        after_rep = 0;
+        last = (struct rx_cost){1, 1};
+        if (ch == '\\') {
+            i += pat[i + 1] ? 2 : 1;
+        } else if (ch == '[') {
+            i++;
+            if (pat[i] == '^')
+                i++;
+            if (pat[i] == ']')
+                i++;
+            while (pat[i] && pat[i] != ']') {
+                if (pat[i] == '\\' && pat[i + 1])
+                    i++;
+                else if (pat[i] == '[' && pat[i + 1] == ':' && strstr(pat + i + 2, ":]"))
+                    i = (size_t)(strstr(pat + i + 2, ":]") - pat) + 1;
+                i++;
+            }
+            if (pat[i])
+                i++;
+        } else if (ch == '(') {
+            depth++;
+            inner[depth] = last;
+            i += pat[i + 1] == '?' ? (pat[i + 2] == ':' ? 3 : 2) : 1;
+        } else if (ch == ')' && depth > 0) {
+            last = inner[depth--];
+            if (last.counted > inner[depth].counted)
+                inner[depth].counted = last.counted;
+            if (last.copies > inner[depth].copies)
+                inner[depth].copies = last.copies;
+            i++;
+        } else {
+            i++;
+        }
+    }
+    free(inner);
+    return 0;
+}
+
 int ks_cel_regcomp(regex_t *re, const char *pat, bool nosub, char *err, size_t errlen)
 {
     struct rx r = {0};
     size_t i = 0;
     int rc;
+
+    if (rx_check_repeats(pat, err, errlen) != 0)
+        return -1;
 
     while (pat[i]) {
         char ch = pat[i];

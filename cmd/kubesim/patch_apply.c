@@ -310,6 +310,7 @@ cJSON *ks_apply_rt(const cJSON *live, const cJSON *applied, const ks_rtype *rt, 
     ks_fs *newset = NULL, *last = NULL, *owned = NULL, *rm = NULL;
     ks_fs *a = NULL, *mod = NULL, *r = NULL;
     ks_fs **conf = NULL;
+    size_t n_conf = 0; /* conf's length: ks_mf_drop_empty may shrink m.n after */
     cJSON *merged = NULL;
     const cJSON *mf;
     int dummy;
@@ -385,6 +386,7 @@ cJSON *ks_apply_rt(const cJSON *live, const cJSON *applied, const ks_rtype *rt, 
         mod = ks_fs_new();
         r = ks_fs_new();
         conf = calloc(m.n + 1, sizeof(*conf));
+        n_conf = conf ? m.n : 0;
         if (!a || !mod || !r || !conf || ks_fs_compare(live, merged, &o, a, mod, r) ||
             ks_fs_union(a, mod))
             goto nomem;
@@ -436,9 +438,8 @@ out_fail:
     cJSON_Delete(merged);
     merged = NULL;
 out:
-    if (conf)
-        for (size_t i = 0; i < m.n; i++)
-            ks_fs_free(conf[i]);
+    for (size_t i = 0; i < n_conf; i++)
+        ks_fs_free(conf[i]);
     free(conf);
     ks_fs_free(newset);
     ks_fs_free(last);

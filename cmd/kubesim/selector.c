@@ -651,7 +651,8 @@ bool ks_selector_matches_fields(const ks_selector *sel, const cJSON *obj)
             v = cJSON_IsTrue(it) ? "true" : "false";
         } else if (cJSON_IsNumber(it)) {
             double d = it->valuedouble;
-            if (d == (double)(long long)d)
+            /* the cast is defined only within long long's range */
+            if (d > -9.2e18 && d < 9.2e18 && d == (double)(long long)d)
                 snprintf(num, sizeof(num), "%lld", (long long)d);
             else
                 snprintf(num, sizeof(num), "%g", d);
