@@ -246,7 +246,9 @@ static void dispatch(struct ks_http *h, struct http_conn *c)
     r->pub.n_cert_groups = c->n_cert_groups;
 
     http_resp_init(&resp);
+    h->serving = c;
     h->handler(h->ud, &r->pub, &resp);
+    h->serving = NULL;
     h->served++;
     if (resp.stream) {
         http_resp_write_stream_head(h, &c->out, &resp);
@@ -582,8 +584,15 @@ void ks_http_set_latency(ks_http *h, int latency_ms)
 
 void ks_http_refuse_until(ks_http *h, double refuse_until_real)
 {
-    if (h)
-        h->refuse_until = refuse_until_real;
+    if (!h)
+        return;
+    h->refuse_until = refuse_until_real;
+    /* An outage drops the connections clients hold too, not only new
+     * ones (an HTTP/2 client would otherwise never notice). */
+    if (refuse_until_real > http_now(h))
+        for (size_t i = 0; i < h->n_conns; i++)
+            if (h->conns[i] != h->serving) /* it carries the answer to this */
+                http_conn_kill(h->conns[i]);
 }
 
 uint64_t ks_http_requests_served(const ks_http *h)

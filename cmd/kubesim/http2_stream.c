@@ -472,7 +472,9 @@ static void dispatch(struct ks_http *h, struct http_conn *c, struct h2_stream *s
     }
     ks_resp resp;
     http_resp_init(&resp);
+    h->serving = c;
     h->handler(h->ud, &r->pub, &resp);
+    h->serving = NULL;
     h->served++;
     if (!c->dead && !s->send_done) {
         if (resp.stream)

@@ -118,6 +118,7 @@ struct ks_http {
     uint64_t next_id;
 
     int latency_ms;
+    struct http_conn *serving; /* the connection whose request the handler runs */
     double refuse_until;
     uint64_t served;
 

@@ -363,10 +363,24 @@ void ebb_controller_free(struct ebb_controller *c)
 
 /* ---- the loop ---------------------------------------------------------------------------- */
 
-static void tick_informer(struct ebb_informer *inf, int64_t now_ms)
+/* Ticks an informer and logs its new failures (a server that cannot be
+ * reached, a refused watch): at most one line per informer every 10 s,
+ * with the count since the last line. */
+static void tick_informer(struct ebb_controller *c, struct ebb_informer *inf, const char *what,
+                          int idx, int64_t now_ms)
 {
-    if (inf != NULL)
-        ebb_informer_tick(inf, now_ms);
+    if (inf == NULL)
+        return;
+    ebb_informer_tick(inf, now_ms);
+    const struct ebb_informer_stats *st = ebb_informer_stats(inf);
+    if (st->failures > c->inf_failures_logged[idx] &&
+        (c->inf_logged_ms[idx] == 0 || now_ms - c->inf_logged_ms[idx] >= 10000)) {
+        ctl_log(c, EBB_CTL_LOG_WARN, NULL, "%s: %llu failure(s) listing or watching: %s", what,
+                (unsigned long long)(st->failures - c->inf_failures_logged[idx]),
+                st->last_error[0] ? st->last_error : "(no detail)");
+        c->inf_failures_logged[idx] = st->failures;
+        c->inf_logged_ms[idx] = now_ms;
+    }
 }
 
 void ebb_controller_tick(struct ebb_controller *c, int64_t now_ms, int64_t wall_ms, bool is_leader)
@@ -375,10 +389,10 @@ void ebb_controller_tick(struct ebb_controller *c, int64_t now_ms, int64_t wall_
     c->wall_ms = wall_ms;
     if (!c->started)
         return;
-    tick_informer(c->inf_policies, now_ms);
-    tick_informer(c->inf_deploy, now_ms);
-    tick_informer(c->inf_sts, now_ms);
-    tick_informer(c->inf_hpa, now_ms);
+    tick_informer(c, c->inf_policies, "ScalingPolicies", 0, now_ms);
+    tick_informer(c, c->inf_deploy, "Deployments", 1, now_ms);
+    tick_informer(c, c->inf_sts, "StatefulSets", 2, now_ms);
+    tick_informer(c, c->inf_hpa, "HorizontalPodAutoscalers", 3, now_ms);
     ctl_podwatch_tick(c, now_ms);
     ctl_prom_tick(c->prom);
 

@@ -175,6 +175,8 @@ struct ebb_controller {
     char *ns; /* "" for all */
     char *prom_address, *prom_token, *prom_ca, *rep_controller, *rep_instance;
     struct ebb_informer *inf_policies, *inf_deploy, *inf_sts, *inf_hpa;
+    uint64_t inf_failures_logged[4]; /* per informer above: failures already logged */
+    int64_t inf_logged_ms[4];
     struct ebb_queue queue;
     struct ebb_cache pstate;     /* key -> struct ctl_policy */
     struct ebb_cache targets;    /* "ns/Kind/name" -> struct ctl_target */
