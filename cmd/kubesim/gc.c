@@ -35,20 +35,94 @@ void wl_dep_free(void *v)
     free(d);
 }
 
-static size_t refcount(const ks_workload *w, const char *uid)
+void wl_kids_free(void *v)
 {
-    return (size_t)(uintptr_t)wl_map_get(&w->refs, uid);
+    struct wl_kids *k = v;
+
+    if (!k)
+        return;
+    free(k->v);
+    free(k);
 }
 
-static void ref_add(ks_workload *w, const char *uid, int delta)
+size_t wl_dependents(const ks_workload *w, const char *uid, struct wl_dep *const **out)
 {
-    size_t n = refcount(w, uid);
+    const struct wl_kids *k = uid ? wl_map_get(&w->kids, uid) : NULL;
 
-    if (delta < 0 && n <= 1) {
-        wl_map_del(&w->refs, uid);
-        return;
+    *out = k ? k->v : NULL;
+    return k ? k->n : 0;
+}
+
+bool wl_dep_controlled_at(const struct wl_dep *d, const char *uid, size_t slot)
+{
+    for (size_t i = 0; i < d->n_owners; i++) {
+        if (d->owners[i].controller)
+            return d->owners[i].slot == slot && !strcmp(d->owners[i].uid, uid);
     }
-    (void)wl_map_put(&w->refs, uid, (void *)(uintptr_t)(n + (size_t)(delta > 0 ? 1 : -1)), NULL);
+    return false;
+}
+
+static size_t refcount(const ks_workload *w, const char *uid)
+{
+    const struct wl_kids *k = wl_map_get(&w->kids, uid);
+
+    return k ? k->n : 0;
+}
+
+/* Appends d's reference i to its owner's dependents; 0 or KS_ENOMEM. */
+static int kids_add(ks_workload *w, struct wl_dep *d, size_t i)
+{
+    struct wl_owner *ow = &d->owners[i];
+    struct wl_kids *k = wl_map_get(&w->kids, ow->uid);
+
+    if (!k) {
+        if (!(k = calloc(1, sizeof(*k))))
+            return KS_ENOMEM;
+        if (wl_map_put(&w->kids, ow->uid, k, NULL) != KS_OK) {
+            free(k);
+            return KS_ENOMEM;
+        }
+    }
+    if (k->n == k->cap) {
+        size_t nc = k->cap ? k->cap * 2 : 4;
+        struct wl_dep **nv = realloc(k->v, nc * sizeof(*nv));
+        if (!nv) {
+            if (!k->n)
+                wl_kids_free(wl_map_del(&w->kids, ow->uid));
+            return KS_ENOMEM;
+        }
+        k->v = nv;
+        k->cap = nc;
+    }
+    ow->slot = k->n;
+    k->v[k->n++] = d;
+    return KS_OK;
+}
+
+/* Removes d's reference i from its owner's dependents (the last entry
+ * takes its slot). */
+static void kids_del(ks_workload *w, struct wl_dep *d, size_t i)
+{
+    struct wl_owner *ow = &d->owners[i];
+    struct wl_kids *k = wl_map_get(&w->kids, ow->uid);
+    size_t last;
+
+    if (!k || ow->slot >= k->n || k->v[ow->slot] != d)
+        return;
+    last = k->n - 1;
+    if (ow->slot != last) {
+        struct wl_dep *m = k->v[last];
+        for (size_t j = 0; j < m->n_owners; j++) {
+            if (m->owners[j].slot == last && !strcmp(m->owners[j].uid, ow->uid)) {
+                m->owners[j].slot = ow->slot;
+                break;
+            }
+        }
+        k->v[ow->slot] = m;
+    }
+    k->n = last;
+    if (!k->n)
+        wl_kids_free(wl_map_del(&w->kids, ow->uid));
 }
 
 static bool has_finalizer(const cJSON *obj, const char *name)
@@ -97,6 +171,7 @@ static struct wl_dep *dep_new(const ks_obj *o, const cJSON *obj, const cJSON *re
                  or_empty(ks_json_str(r, "apiVersion")));
         snprintf(ow->kind, sizeof(ow->kind), "%s", or_empty(ks_json_str(r, "kind")));
         snprintf(ow->name, sizeof(ow->name), "%s", or_empty(ks_json_str(r, "name")));
+        ow->controller = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "controller"));
     }
     d->n_owners = k;
     return d;
@@ -111,20 +186,31 @@ void wl_gc_observe(ks_workload *w, const char *type, const ks_obj *o, const cJSO
     int n = cJSON_GetArraySize(refs);
 
     snprintf(key, sizeof(key), "%d/%s/%s", o->rt->id, o->ns, o->name);
+    if (w->finalizing.n)
+        w->gc_dirty = true;
     old = wl_map_del(&w->deps, key);
     if (old) {
-        for (size_t i = 0; i < old->n_owners; i++)
-            ref_add(w, old->owners[i].uid, -1);
+        for (size_t i = old->n_owners; i-- > 0;)
+            kids_del(w, old, i);
         wl_dep_free(old);
+        w->gc_dirty = true;
     }
     if (!deleted && n > 0) {
         struct wl_dep *d = dep_new(o, obj, refs, (size_t)n);
+        size_t i = 0;
         if (d && wl_map_put(&w->deps, key, d, NULL) == KS_OK) {
-            for (size_t i = 0; i < d->n_owners; i++)
-                ref_add(w, d->owners[i].uid, +1);
+            for (; i < d->n_owners; i++)
+                if (kids_add(w, d, i) != KS_OK)
+                    break;
+            if (i < d->n_owners) { /* out of memory: forget it whole */
+                while (i-- > 0)
+                    kids_del(w, d, i);
+                wl_dep_free(wl_map_del(&w->deps, key));
+            }
         } else {
             wl_dep_free(d);
         }
+        w->gc_dirty = true;
     }
     const char *uid = ks_json_str(obj, "metadata.uid");
     if (deleted) {
@@ -134,6 +220,7 @@ void wl_gc_observe(ks_workload *w, const char *type, const ks_obj *o, const cJSO
     } else if (ks_json_path(obj, "metadata.deletionTimestamp") &&
                (has_finalizer(obj, FIN_FOREGROUND) || has_finalizer(obj, FIN_ORPHAN))) {
         (void)wl_map_put(&w->finalizing, key, NULL, NULL);
+        w->gc_dirty = true;
     } else {
         wl_map_del(&w->finalizing, key);
     }
@@ -166,35 +253,30 @@ static bool owner_exists(const ks_workload *w, const struct wl_dep *d, const str
     return o && strstr(o->json, ow->uid);
 }
 
-/* Keys of the dependents of uid (a snapshot: the caller writes). */
+/* Keys of the dependents of uid, each once (a snapshot: the caller
+ * writes). */
 static char **dependents_of(const ks_workload *w, const char *uid, size_t *n)
 {
-    char **v = NULL;
-    size_t k = 0, cap = 0;
+    struct wl_dep *const *deps;
+    size_t nd = wl_dependents(w, uid, &deps), k = 0;
+    char **v;
 
     *n = 0;
-    for (size_t i = 0; i < w->deps.nb; i++) {
-        for (struct wl_map_ent *e = w->deps.b[i]; e; e = e->next) {
-            const struct wl_dep *d = e->val;
-            bool match = false;
-            for (size_t j = 0; j < d->n_owners && !match; j++)
-                match = !strcmp(d->owners[j].uid, uid);
-            if (!match)
-                continue;
-            if (k == cap) {
-                size_t nc = cap ? cap * 2 : 8;
-                char **nv = realloc(v, nc * sizeof(*nv));
-                if (!nv)
-                    goto out;
-                v = nv;
-                cap = nc;
-            }
-            if (!(v[k] = strdup(e->key)))
-                goto out;
-            k++;
-        }
+    if (!nd || !(v = calloc(nd, sizeof(*v))))
+        return NULL;
+    for (size_t i = 0; i < nd; i++) {
+        const struct wl_dep *d = deps[i];
+        size_t first = 0;
+        char key[600];
+        while (first < d->n_owners && strcmp(d->owners[first].uid, uid) != 0)
+            first++;
+        if (first == d->n_owners || d->owners[first].slot != i)
+            continue; /* one of its later references to uid */
+        snprintf(key, sizeof(key), "%d/%s/%s", d->rt_id, d->ns, d->name);
+        if (!(v[k] = strdup(key)))
+            break;
+        k++;
     }
-out:
     *n = k;
     return v;
 }
@@ -428,7 +510,9 @@ static void empty_namespace(ks_workload *w, const char *name)
         ks_store_each(w->s->store, rt, name, scan_ns, &sc);
         remaining += sc.remaining;
         for (size_t j = 0; j < sc.n; j++) {
-            (void)ks_api_delete(w->s, rt, name, sc.names[j], "Background");
+            int rc = ks_api_delete(w->s, rt, name, sc.names[j], "Background");
+            if (rc != KS_OK && rc != KS_ENOTFOUND && wl_map_has(&w->terminating, name))
+                (void)wl_map_put(&w->terminating, name, w, NULL); /* again next tick */
             free(sc.names[j]);
         }
         free(sc.names);
@@ -457,7 +541,10 @@ void wl_gc_tick(ks_workload *w)
             wl_keys_free(keys, n);
         }
     }
-    if (w->finalizing.n) {
+    /* Finalizing owners wait on their dependents: look again only when
+     * one changed (or a new owner started finalizing). */
+    if (w->finalizing.n && w->gc_dirty) {
+        w->gc_dirty = false;
         keys = wl_map_keys(&w->finalizing, &n);
         for (size_t i = 0; i < n; i++)
             finalize_owner(w, keys[i]);
@@ -465,8 +552,13 @@ void wl_gc_tick(ks_workload *w)
     }
     if (w->terminating.n) {
         keys = wl_map_keys(&w->terminating, &n);
-        for (size_t i = 0; i < n; i++)
+        for (size_t i = 0; i < n; i++) {
+            /* Swept again only after a change in it. */
+            if (!wl_map_get(&w->terminating, keys[i]))
+                continue;
+            (void)wl_map_put(&w->terminating, keys[i], NULL, NULL);
             empty_namespace(w, keys[i]);
+        }
         wl_keys_free(keys, n);
     }
 }

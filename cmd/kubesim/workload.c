@@ -37,6 +37,8 @@ void wl_wake_at(ks_workload *w, char kind, const char *ns, const char *name, dou
     double *cur;
 
     snprintf(key, sizeof(key), "%c|%s/%s", kind, ns, name);
+    if (at < w->next_wake)
+        w->next_wake = at;
     cur = wl_map_get(&w->wakeups, key);
     if (cur) {
         if (at < *cur)
@@ -330,8 +332,11 @@ static void on_change(void *ud, const char *type, const ks_obj *o)
     bool deleted = !strcmp(type, "DELETED");
     cJSON *obj;
 
+    /* A change in a terminating namespace: sweep it again. */
+    if (w->terminating.n && o->ns[0] && wl_map_has(&w->terminating, o->ns))
+        (void)wl_map_put(&w->terminating, o->ns, w, NULL);
     if (!mine && !strstr(o->json, "\"ownerReferences\"") &&
-        !strstr(o->json, "\"deletionTimestamp\"") && !(deleted && w->refs.n))
+        !strstr(o->json, "\"deletionTimestamp\"") && !(deleted && w->kids.n))
         return;
     obj = cJSON_Parse(o->json);
     if (!obj)
@@ -350,7 +355,7 @@ static void on_change(void *ud, const char *type, const ks_obj *o)
         if (deleted)
             wl_map_del(&w->terminating, o->name);
         else if (ks_json_path(obj, "metadata.deletionTimestamp"))
-            (void)wl_map_put(&w->terminating, o->name, NULL, NULL);
+            (void)wl_map_put(&w->terminating, o->name, w, NULL); /* sweep it */
     }
     wl_gc_observe(w, type, o, obj);
     cJSON_Delete(obj);
@@ -380,10 +385,12 @@ ks_workload *ks_workload_new(ks_sim *s)
     wl_map_init(&w->dirty);
     wl_map_init(&w->wakeups);
     wl_map_init(&w->deps);
-    wl_map_init(&w->refs);
+    wl_map_init(&w->kids);
     wl_map_init(&w->gone);
     wl_map_init(&w->finalizing);
     wl_map_init(&w->terminating);
+    wl_map_init(&w->touched);
+    w->next_wake = HUGE_VAL;
     /* Index what the store already holds (a restarted module). */
     for (size_t i = 0, n = ks_registry_count(s->reg); i < n; i++) {
         const ks_rtype *rt = ks_registry_at(s->reg, i);
@@ -402,10 +409,11 @@ void ks_workload_free(ks_workload *w)
     wl_map_free(&w->dirty, NULL);
     wl_map_free(&w->wakeups, free);
     wl_map_free(&w->deps, wl_dep_free);
-    wl_map_free(&w->refs, NULL);
+    wl_map_free(&w->kids, wl_kids_free);
     wl_map_free(&w->gone, NULL);
     wl_map_free(&w->finalizing, NULL);
     wl_map_free(&w->terminating, NULL);
+    wl_pods_release(w);
     free(w);
 }
 
@@ -445,17 +453,23 @@ static void fire_wakeups(ks_workload *w, double now)
 {
     size_t n;
     char **keys;
+    double next = HUGE_VAL;
 
-    if (!w->wakeups.n)
+    if (!w->wakeups.n || now < w->next_wake)
         return;
     keys = wl_map_keys(&w->wakeups, &n);
+    if (!keys)
+        return; /* out of memory: again at the next tick */
     for (size_t i = 0; i < n; i++) {
         double *at = wl_map_get(&w->wakeups, keys[i]);
         if (at && *at <= now) {
             free(wl_map_del(&w->wakeups, keys[i]));
             (void)wl_map_put(&w->dirty, keys[i], NULL, NULL);
+        } else if (at && *at < next) {
+            next = *at;
         }
     }
+    w->next_wake = next;
     wl_keys_free(keys, n);
 }
 

@@ -46,57 +46,76 @@ static bool objs_push(struct objs *l, cJSON *o)
     return true;
 }
 
-struct owned_ctx {
-    const char *uid;
-    struct objs *l;
-};
-
-static bool collect_owned(void *ud, const ks_obj *o)
+static int cmp_obj_name(const void *a, const void *b)
 {
-    struct owned_ctx *c = ud;
-    cJSON *x;
-    const char *u;
+    const char *x = ks_json_str(*(cJSON *const *)a, "metadata.name");
+    const char *y = ks_json_str(*(cJSON *const *)b, "metadata.name");
 
-    if (!strstr(o->json, c->uid) || !(x = cJSON_Parse(o->json)))
-        return true;
-    u = wl_controller_uid(x);
-    if (!u || strcmp(u, c->uid) != 0) {
-        cJSON_Delete(x);
-        return true;
+    return strcmp(x ? x : "", y ? y : "");
+}
+
+/* The ReplicaSets in ns whose controller is uid, parsed, sorted by name
+ * (the dependents index: no scan of the namespace). */
+static void collect_owned_rs(ks_workload *w, const char *ns, const char *uid, struct objs *l)
+{
+    struct wl_dep *const *deps;
+    size_t n = wl_dependents(w, uid, &deps);
+
+    for (size_t i = 0; i < n; i++) {
+        const struct wl_dep *d = deps[i];
+        const ks_obj *o;
+        cJSON *x;
+        if (d->rt_id != w->rt_rs->id || strcmp(d->ns, ns) != 0 || !wl_dep_controlled_at(d, uid, i))
+            continue;
+        if (!(o = ks_store_get(w->s->store, w->rt_rs, d->ns, d->name)) ||
+            !(x = cJSON_Parse(o->json)))
+            continue;
+        if (!objs_push(l, x))
+            break;
     }
-    return objs_push(c->l, x);
+    if (l->n > 1)
+        qsort(l->v, l->n, sizeof(*l->v), cmp_obj_name);
 }
 
 /* ------------------------------------------------------------------ */
 /* Pods                                                                */
 
+static int cmp_pod_seq(const void *a, const void *b)
+{
+    const struct wl_pod *x = *(const struct wl_pod *const *)a;
+    const struct wl_pod *y = *(const struct wl_pod *const *)b;
+
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
 size_t wl_owned_pods(ks_workload *w, const char *owner_uid, bool with_deleting,
                      struct wl_pod ***out)
 {
-    struct wl_pod **v = NULL;
-    size_t n = 0, cap = 0;
+    struct wl_dep *const *deps;
+    struct wl_pod **v;
+    size_t n = 0, nd;
+    char key[600];
 
     *out = NULL;
-    if (!owner_uid || !*owner_uid)
+    if (!owner_uid || !*owner_uid || !w->rt_pod)
         return 0;
-    for (size_t i = 0; i < w->pods.nb; i++) {
-        for (struct wl_map_ent *e = w->pods.b[i]; e; e = e->next) {
-            struct wl_pod *p = e->val;
-            if (strcmp(p->owner_uid, owner_uid) != 0 || (p->deleting && !with_deleting) ||
-                p->phase == WL_SUCCEEDED || p->phase == WL_FAILED)
-                continue;
-            if (n == cap) {
-                size_t nc = cap ? cap * 2 : 8;
-                struct wl_pod **nv = realloc(v, nc * sizeof(*nv));
-                if (!nv)
-                    goto done;
-                v = nv;
-                cap = nc;
-            }
-            v[n++] = p;
-        }
+    nd = wl_dependents(w, owner_uid, &deps);
+    if (!nd || !(v = malloc(nd * sizeof(*v))))
+        return 0;
+    for (size_t i = 0; i < nd; i++) {
+        const struct wl_dep *d = deps[i];
+        struct wl_pod *p;
+        if (d->rt_id != w->rt_pod->id || !wl_dep_controlled_at(d, owner_uid, i))
+            continue;
+        snprintf(key, sizeof(key), "%s/%s", d->ns, d->name);
+        p = wl_map_get(&w->pods, key);
+        if (!p || strcmp(p->owner_uid, owner_uid) != 0 || (p->deleting && !with_deleting) ||
+            p->phase == WL_SUCCEEDED || p->phase == WL_FAILED)
+            continue;
+        v[n++] = p;
     }
-done:
+    if (n > 1)
+        qsort(v, n, sizeof(*v), cmp_pod_seq);
     *out = v;
     return n;
 }
@@ -563,8 +582,7 @@ static void ensure_revision(ks_workload *w, const char *ns, const char *name)
     if (!uid || !(text = cJSON_PrintUnformatted(ks_json_path(d, "spec.template"))))
         goto done;
     wl_hash_name(text, (uint32_t)wl_json_int(d, "status.collisionCount", 0), h);
-    struct owned_ctx ctx = {uid, &rss};
-    ks_store_each(w->s->store, w->rt_rs, ns, collect_owned, &ctx);
+    collect_owned_rs(w, ns, uid, &rss);
     for (size_t i = 0; i < rss.n; i++) {
         const char *rev = wl_annotation(rss.v[i], ANN_REVISION);
         hash = wl_label(rss.v[i], LABEL_HASH);
@@ -602,8 +620,7 @@ void wl_sync_deployment(ks_workload *w, const char *ns, const char *name)
     if (!uid || !text)
         goto done;
     wl_hash_name(text, (uint32_t)wl_json_int(d, "status.collisionCount", 0), hash);
-    struct owned_ctx ctx = {uid, &rss};
-    ks_store_each(w->s->store, w->rt_rs, ns, collect_owned, &ctx);
+    collect_owned_rs(w, ns, uid, &rss);
     for (size_t i = 0; i < rss.n; i++) {
         const char *h = wl_label(rss.v[i], LABEL_HASH);
         if (h && !strcmp(h, hash))

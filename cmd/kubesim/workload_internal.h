@@ -2,9 +2,10 @@
  * kubesim workload model -- what workload.c, workload_deploy.c,
  * workload_sts.c, workload_pod.c and gc.c share.
  *
- * The module never reads the store on the hot path: a store subscriber
+ * The module never scans the store on the hot path: a store subscriber
  * (workload.c, on_change) keeps a small index of what it needs -- pods
- * (owner, phase, readiness, timers), dependents by owner uid (gc.c),
+ * (owner, phase, readiness; their timers in a heap), dependents by owner
+ * uid (gc.c; the controllers find their ReplicaSets and pods there),
  * dirty workloads, deleting owners and terminating namespaces -- and
  * ks_workload_tick does every write, through ks_api_*, so that the
  * subscriber never writes from inside a store write.
@@ -80,10 +81,21 @@ struct wl_pod {
     double grace;       /* metadata.deletionGracePeriodSeconds, -1 */
     double remove_at;   /* deleting: when to remove, -1 not yet set */
     double next_at;     /* next timer, -1 none */
+    double queued_at;   /* time of its live entry in the timer heap, -1 none */
+    bool due;           /* on this tick's due list */
+};
+
+/* A pod timer (workload_pod.c): a min-heap on at; key "ns/name". An
+ * entry is live only while its pod's queued_at equals at. */
+struct wl_timer {
+    double at;
+    char *key;
 };
 
 struct wl_owner {
     char uid[40];
+    bool controller;
+    size_t slot; /* index of the dependent in its owner's wl_kids */
     char api_version[128];
     char kind[64];
     char name[256];
@@ -99,22 +111,36 @@ struct wl_dep {
     size_t n_owners;
 };
 
+/* The dependents of one owner uid: every object whose ownerReferences
+ * name it, once per reference (d->owners[i].slot is d's index here). */
+struct wl_kids {
+    struct wl_dep **v;
+    size_t n, cap;
+};
+
 struct ks_workload {
     ks_sim *s;
     const ks_rtype *rt_pod, *rt_rs, *rt_deploy, *rt_sts, *rt_ns;
-    double now;         /* sim time of the running/last tick */
-    double next_pod_at; /* earliest pod timer; 0: scan at next tick */
+    double now;       /* sim time of the running/last tick */
+    double next_wake; /* earliest of wakeups, HUGE_VAL none */
+    bool gc_dirty;    /* a dependent changed: look at finalizing owners */
     uint64_t seq;
     uint32_t ip_next;
 
-    struct wl_map pods;        /* "ns/name" -> struct wl_pod */
-    struct wl_map dirty;       /* "D|ns/name", "R|...", "S|..." -> NULL */
-    struct wl_map wakeups;     /* same keys -> double* (sim time) */
-    struct wl_map deps;        /* "<rt id>/ns/name" -> struct wl_dep */
-    struct wl_map refs;        /* owner uid -> (uintptr_t) dependents */
-    struct wl_map gone;        /* owner uids deleted -> NULL */
-    struct wl_map finalizing;  /* "<rt id>/ns/name" -> NULL */
-    struct wl_map terminating; /* namespace name -> NULL */
+    struct wl_map pods;       /* "ns/name" -> struct wl_pod */
+    struct wl_map dirty;      /* "D|ns/name", "R|...", "S|..." -> NULL */
+    struct wl_map wakeups;    /* same keys -> double* (sim time) */
+    struct wl_map deps;       /* "<rt id>/ns/name" -> struct wl_dep */
+    struct wl_map kids;       /* owner uid -> struct wl_kids */
+    struct wl_map gone;       /* owner uids deleted -> NULL */
+    struct wl_map finalizing; /* "<rt id>/ns/name" -> NULL */
+    /* namespace name -> non-NULL when something in it changed since the
+     * last sweep (NULL: nothing to do until the next change) */
+    struct wl_map terminating;
+
+    struct wl_map touched; /* pods ("ns/name") changed since the last tick */
+    struct wl_timer *timers;
+    size_t n_timers, cap_timers;
 };
 
 /* ------------------------------------------------------------------ */
@@ -179,9 +205,22 @@ void wl_sync_statefulset(ks_workload *w, const char *ns, const char *name);
 void wl_pod_observe(ks_workload *w, const char *type, const cJSON *pod);
 void wl_pod_free(void *p);
 void wl_pods_tick(ks_workload *w, double now);
+/* Frees the timer heap and the touched set. */
+void wl_pods_release(ks_workload *w);
 
 /* gc.c */
+/* The index from owner uid to dependents, kept by wl_gc_observe from the
+ * store subscription: every object with ownerReferences, parsed once per
+ * change. wl_dependents returns the dependents of uid (borrowed, *out
+ * NULL when none; valid until the next store write); entry i is d's
+ * reference number k where d->owners[k].slot == i. */
+size_t wl_dependents(const ks_workload *w, const char *uid, struct wl_dep *const **out);
+/* Is entry slot of uid's dependents d's controller reference, the first
+ * one (as wl_controller_ref finds it)? Each controlled dependent passes
+ * once. */
+bool wl_dep_controlled_at(const struct wl_dep *d, const char *uid, size_t slot);
 void wl_gc_observe(ks_workload *w, const char *type, const ks_obj *o, const cJSON *obj);
+void wl_kids_free(void *k);
 void wl_dep_free(void *d);
 void wl_gc_tick(ks_workload *w);
 

@@ -71,7 +71,7 @@ static struct wl_pod *pod_new(ks_workload *w, const char *key, const char *ns, c
         return NULL;
     }
     p->seq = w->seq++;
-    p->delay = p->ready_since = p->remove_at = p->next_at = -1;
+    p->delay = p->ready_since = p->remove_at = p->next_at = p->queued_at = -1;
     p->born = w->now; /* the delay itself is resolved at the next tick */
     return p;
 }
@@ -139,7 +139,7 @@ void wl_pod_observe(ks_workload *w, const char *type, const cJSON *pod)
         if (!*end && isfinite(v) && v >= 0 && v <= 1e7)
             p->pod_delay = v;
     }
-    w->next_pod_at = 0; /* look at the timers again at the next tick */
+    (void)wl_map_put(&w->touched, key, NULL, NULL); /* its timers, at the next tick */
 }
 
 /* ------------------------------------------------------------------ */
@@ -427,44 +427,181 @@ static void pod_step(ks_workload *w, struct wl_pod *p, double now)
     cJSON_Delete(pod);
 }
 
+/* ------------------------------------------------------------------ */
+/* The timer heap and the tick                                         */
+
+static void heap_swap(struct wl_timer *t, size_t i, size_t j)
+{
+    struct wl_timer x = t[i];
+
+    t[i] = t[j];
+    t[j] = x;
+}
+
+/* Queues a timer for p at at; false when out of memory. */
+static bool timer_push(ks_workload *w, struct wl_pod *p, const char *key, double at)
+{
+    size_t i;
+
+    if (w->n_timers == w->cap_timers) {
+        size_t nc = w->cap_timers ? w->cap_timers * 2 : 64;
+        struct wl_timer *nv = realloc(w->timers, nc * sizeof(*nv));
+        if (!nv)
+            return false;
+        w->timers = nv;
+        w->cap_timers = nc;
+    }
+    char *k = strdup(key);
+    if (!k)
+        return false;
+    i = w->n_timers++;
+    w->timers[i].at = at;
+    w->timers[i].key = k;
+    while (i > 0 && w->timers[(i - 1) / 2].at > w->timers[i].at) {
+        heap_swap(w->timers, i, (i - 1) / 2);
+        i = (i - 1) / 2;
+    }
+    p->queued_at = at;
+    return true;
+}
+
+/* Removes the earliest timer; the caller owns *key. */
+static void timer_pop(ks_workload *w, double *at, char **key)
+{
+    struct wl_timer *t = w->timers;
+    size_t i = 0, n = --w->n_timers;
+
+    *at = t[0].at;
+    *key = t[0].key;
+    t[0] = t[n];
+    for (;;) {
+        size_t l = 2 * i + 1, r = l + 1, m = i;
+        if (l < n && t[l].at < t[m].at)
+            m = l;
+        if (r < n && t[r].at < t[m].at)
+            m = r;
+        if (m == i)
+            break;
+        heap_swap(t, i, m);
+        i = m;
+    }
+}
+
+void wl_pods_release(ks_workload *w)
+{
+    for (size_t i = 0; i < w->n_timers; i++)
+        free(w->timers[i].key);
+    free(w->timers);
+    w->timers = NULL;
+    w->n_timers = w->cap_timers = 0;
+    wl_map_free(&w->touched, NULL);
+}
+
+struct due_ent {
+    struct wl_pod *p; /* valid until the first write */
+    uint64_t seq;
+    char *key;
+};
+
+struct due {
+    struct due_ent *v;
+    size_t n, cap;
+};
+
+/* Queues p's next timer unless an earlier live one is queued. */
+static void queue_next(ks_workload *w, struct wl_pod *p, const char *key, double at)
+{
+    if (at >= 0 && (p->queued_at < 0 || at < p->queued_at) && !timer_push(w, p, key, at))
+        (void)wl_map_put(&w->touched, key, NULL, NULL); /* out of memory: next tick */
+}
+
+/* Looks at one pod: due now goes on the list, else its next timer is
+ * queued. */
+static void consider(ks_workload *w, struct wl_pod *p, const char *key, double now, struct due *due)
+{
+    if (p->due)
+        return;
+    if (!pod_due(w, p, now)) {
+        queue_next(w, p, key, p->next_at);
+        return;
+    }
+    if (due->n == due->cap) {
+        size_t nc = due->cap ? due->cap * 2 : 16;
+        struct due_ent *nv = realloc(due->v, nc * sizeof(*nv));
+        if (!nv)
+            goto later;
+        due->v = nv;
+        due->cap = nc;
+    }
+    if (!(due->v[due->n].key = strdup(key)))
+        goto later;
+    due->v[due->n].p = p;
+    due->v[due->n].seq = p->seq;
+    due->n++;
+    p->due = true;
+    return;
+later: /* out of memory: again at the next tick */
+    (void)wl_map_put(&w->touched, key, NULL, NULL);
+}
+
+static int cmp_due(const void *a, const void *b)
+{
+    uint64_t x = ((const struct due_ent *)a)->seq, y = ((const struct due_ent *)b)->seq;
+
+    return x < y ? -1 : x > y;
+}
+
 void wl_pods_tick(ks_workload *w, double now)
 {
-    char **due = NULL;
-    size_t n_due = 0, cap = 0;
-    double next = HUGE_VAL;
+    struct due due = {0};
+    size_t n;
+    char **keys;
 
-    if (w->next_pod_at != 0 && now < w->next_pod_at)
+    if (!w->touched.n && (!w->n_timers || w->timers[0].at > now))
         return;
-    for (size_t i = 0; i < w->pods.nb; i++) {
-        for (struct wl_map_ent *e = w->pods.b[i]; e; e = e->next) {
-            struct wl_pod *p = e->val;
-            if (!pod_due(w, p, now)) {
-                if (p->next_at >= 0 && p->next_at < next)
-                    next = p->next_at;
-                continue;
-            }
-            if (n_due == cap) {
-                size_t nc = cap ? cap * 2 : 16;
-                char **v = realloc(due, nc * sizeof(*v));
-                if (!v) {
-                    next = now; /* try again at the next tick */
-                    continue;
-                }
-                due = v;
-                cap = nc;
-            }
-            if (!(due[n_due] = strdup(e->key))) {
-                next = now;
-                continue;
-            }
-            n_due++;
+    /* The pods that changed, then the timers that fired. */
+    if (w->touched.n && (keys = wl_map_keys(&w->touched, &n)) != NULL) {
+        wl_map_free(&w->touched, NULL);
+        for (size_t i = 0; i < n; i++) {
+            struct wl_pod *p = wl_map_get(&w->pods, keys[i]);
+            if (p)
+                consider(w, p, keys[i], now, &due);
         }
+        wl_keys_free(keys, n);
     }
-    w->next_pod_at = next;
-    for (size_t i = 0; i < n_due; i++) {
-        struct wl_pod *p = wl_map_get(&w->pods, due[i]);
-        if (p)
-            pod_step(w, p, now);
+    while (w->n_timers && w->timers[0].at <= now) {
+        double at;
+        char *key;
+        timer_pop(w, &at, &key);
+        struct wl_pod *p = wl_map_get(&w->pods, key);
+        if (p && p->queued_at == at) {
+            p->queued_at = -1;
+            consider(w, p, key, now, &due);
+        }
+        free(key);
     }
-    wl_keys_free(due, n_due);
+    /* First seen, first served (pod IPs, resourceVersions). */
+    if (due.n > 1)
+        qsort(due.v, due.n, sizeof(*due.v), cmp_due);
+    for (size_t i = 0; i < due.n; i++)
+        due.v[i].p->due = false;
+    for (size_t i = 0; i < due.n; i++) {
+        const char *key = due.v[i].key;
+        struct wl_pod *p = wl_map_get(&w->pods, key);
+        if (!p)
+            continue;
+        pod_step(w, p, now);
+        /* A write brings the pod back through wl_pod_observe; a step that
+         * wrote nothing looks again at its next timer, or in a second
+         * when it is still due. */
+        if (wl_map_has(&w->touched, key) || !(p = wl_map_get(&w->pods, key)))
+            continue;
+        if (pod_due(w, p, now))
+            queue_next(w, p, key, now + 1);
+        else
+            queue_next(w, p, key, p->next_at);
+    }
+    for (size_t i = 0; i < due.n; i++)
+        free(due.v[i].key);
+    free(due.v);
 }

@@ -1,7 +1,8 @@
 /* kubesim_workload_test.c -- cmd/kubesim/workload*.c and gc.c: Deployments
  * -> ReplicaSets -> Pods, the pod lifecycle on a fake clock, status,
  * scale-down victims, StatefulSet ordinals, garbage collection and
- * namespace deletion. Drives a whole in-process ks_sim through ks.h only. */
+ * namespace deletion. Drives a whole in-process ks_sim through ks.h (the
+ * index test also looks at the owner index in workload_internal.h). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +14,7 @@
 #include <cmocka.h>
 
 #include "../../cmd/kubesim/ks.h"
+#include "../../cmd/kubesim/workload_internal.h"
 
 #define T0 1795000000.0 /* 2026-11-18 */
 
@@ -720,6 +722,131 @@ static void test_quiet_when_nothing_changes(void **state)
     env_free(e);
 }
 
+/* Every entry of uid's dependents is consistent with its slot. */
+static size_t check_kids(struct env *e, const char *uid)
+{
+    struct wl_dep *const *deps;
+    size_t n = wl_dependents(e->s.work, uid, &deps);
+
+    for (size_t i = 0; i < n; i++) {
+        bool found = false;
+        for (size_t k = 0; k < deps[i]->n_owners; k++)
+            found |= deps[i]->owners[k].slot == i && !strcmp(deps[i]->owners[k].uid, uid);
+        assert_true(found);
+    }
+    return n;
+}
+
+static char *uid_of(struct env *e, const ks_rtype *rt, const char *name)
+{
+    cJSON *o = get(e, rt, "demo", name);
+    assert_non_null(o);
+    char *uid = strdup(ks_json_str(o, "metadata.uid"));
+    assert_non_null(uid);
+    cJSON_Delete(o);
+    return uid;
+}
+
+static void create_owned_cm(struct env *e, const char *name, const char *uid1, const char *uid2)
+{
+    char buf[1200];
+
+    snprintf(buf, sizeof(buf),
+             "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"%s\","
+             "\"namespace\":\"demo\",\"ownerReferences\":[{\"apiVersion\":\"apps/v1\","
+             "\"kind\":\"Deployment\",\"name\":\"a\",\"uid\":\"%s\"},{\"apiVersion\":"
+             "\"apps/v1\",\"kind\":\"Deployment\",\"name\":\"b\",\"uid\":\"%s\"}]}}",
+             name, uid1, uid2);
+    create(e, e->cm, buf);
+}
+
+/* The owner index: each Deployment finds its ReplicaSet and each
+ * ReplicaSet its pods without a scan; entries follow every ADDED,
+ * MODIFIED (owner references changed) and DELETED. */
+static void test_owner_index(void **state)
+{
+    (void)state;
+    struct env *e = env_new(1, 2);
+    char name[32];
+    enum { N = 120 };
+
+    for (int i = 0; i < N; i++) {
+        snprintf(name, sizeof(name), "web-%d", i);
+        create_deploy(e, name, 1 + i % 2, NULL);
+    }
+    advance(e, 1.5);
+    assert_int_equal(count(e, e->rs, "demo"), N);
+    assert_int_equal(count(e, e->pod, "demo"), N + N / 2);
+    cJSON *l = list(e, e->deploy, "demo"), *d;
+    cJSON_ArrayForEach(d, l)
+    {
+        const char *uid = ks_json_str(d, "metadata.uid");
+        long want = num(d, "spec.replicas");
+        assert_int_equal(num(d, "status.readyReplicas"), want);
+        assert_int_equal(check_kids(e, uid), 1);
+        struct wl_dep *const *deps;
+        assert_int_equal(wl_dependents(e->s.work, uid, &deps), 1);
+        assert_int_equal(deps[0]->rt_id, e->rs->id);
+        assert_true(wl_dep_controlled_at(deps[0], uid, 0));
+        assert_int_equal(check_kids(e, deps[0]->uid), (size_t)want);
+        struct wl_pod **pods;
+        size_t n = wl_owned_pods(e->s.work, deps[0]->uid, true, &pods);
+        assert_int_equal(n, (size_t)want);
+        for (size_t i = 0; i < n; i++)
+            assert_string_equal(pods[i]->owner_uid, deps[0]->uid);
+        free(pods);
+    }
+    cJSON_Delete(l);
+
+    /* Non-controller references, two owners, a swap on removal. */
+    char *a = uid_of(e, e->deploy, "web-0"), *b = uid_of(e, e->deploy, "web-1");
+    create_owned_cm(e, "x", a, b);
+    create_owned_cm(e, "y", a, a);
+    create_owned_cm(e, "z", b, a);
+    assert_int_equal(check_kids(e, a), 1 + 4);
+    assert_int_equal(check_kids(e, b), 1 + 2);
+    assert_int_equal(ks_store_remove(e->s.store, e->cm, "demo", "x", 0, NULL), KS_OK);
+    assert_int_equal(check_kids(e, a), 1 + 3);
+    assert_int_equal(check_kids(e, b), 1 + 1);
+    /* MODIFIED: y now names b only. */
+    cJSON *y = get(e, e->cm, "demo", "y");
+    cJSON *refs = ks_json_path(y, "metadata.ownerReferences");
+    cJSON_DeleteItemFromArray(refs, 0);
+    cJSON_ReplaceItemInObjectCaseSensitive(cJSON_GetArrayItem(refs, 0), "uid",
+                                           cJSON_CreateString(b));
+    assert_int_equal(ks_api_update(&e->s, e->cm, y, false, "test", NULL), KS_OK);
+    cJSON_Delete(y);
+    assert_int_equal(check_kids(e, a), 1 + 1);
+    assert_int_equal(check_kids(e, b), 1 + 2);
+    /* The ReplicaSet is still the only one its Deployment controls. */
+    struct wl_dep *const *deps;
+    size_t n = wl_dependents(e->s.work, a, &deps), controlled = 0;
+    for (size_t i = 0; i < n; i++)
+        controlled += wl_dep_controlled_at(deps[i], a, i);
+    assert_int_equal(controlled, 1);
+    assert_int_equal(ks_store_remove(e->s.store, e->cm, "demo", "y", 0, NULL), KS_OK);
+    assert_int_equal(ks_store_remove(e->s.store, e->cm, "demo", "z", 0, NULL), KS_OK);
+    assert_int_equal(check_kids(e, a), 1);
+    assert_int_equal(check_kids(e, b), 1);
+
+    /* A deleted Deployment takes its ReplicaSet and pods along; the
+     * index forgets them. */
+    assert_int_equal(ks_api_delete(&e->s, e->deploy, "demo", "web-1", "Background"), KS_OK);
+    advance(e, 2.5);
+    assert_int_equal(check_kids(e, b), 0);
+    assert_int_equal(count(e, e->rs, "demo"), N - 1);
+    assert_int_equal(count(e, e->pod, "demo"), N + N / 2 - 2);
+    free(a);
+    free(b);
+
+    /* Quiet afterwards: no timers left but the ones of real work. */
+    uint64_t rv = ks_store_rv(e->s.store);
+    advance(e, 3);
+    assert_true(ks_store_rv(e->s.store) == rv);
+    assert_int_equal(e->s.work->touched.n, 0);
+    env_free(e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -736,6 +863,7 @@ int main(void)
         cmocka_unit_test(test_gc_orphan),
         cmocka_unit_test(test_namespace_deletion),
         cmocka_unit_test(test_quiet_when_nothing_changes),
+        cmocka_unit_test(test_owner_index),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
