@@ -227,7 +227,8 @@ void ctl_reconcile_start(struct ebb_controller *c, const char *key, int64_t now_
     ps->run = r;
     if (r->key == NULL || r->ns == NULL) {
         snprintf(r->reason, sizeof(r->reason), "out of memory");
-        finish(r, EBB_RECONCILE_FAILED, now_ms);
+        finish(r, EBB_RECONCILE_FAILED, now_ms); /* frees box, linked in c->runs */
+        /* cppcheck-suppress memleak */
         return;
     }
     slash = strchr(r->key, '/');
