@@ -120,7 +120,7 @@ asan: deps ## Run the whole suite under AddressSanitizer + UndefinedBehaviorSani
 .PHONY: valgrind
 valgrind: deps $(TEST_BINS) ## Run the unit tests under valgrind (leaks are errors).
 	@for t in $(TEST_BINS); do \
-		valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect \
+		EBB_TEST_SLOW=1 valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect \
 			--error-exitcode=99 $$t >/dev/null || { echo "valgrind: $$t failed"; exit 1; }; \
 	done; echo "valgrind: $(words $(TEST_BINS)) test programs clean"
 

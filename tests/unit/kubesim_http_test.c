@@ -185,6 +185,7 @@ struct fx {
     /* streams */
     ks_stream *streams[MAX_STREAMS];
     int n_streams;
+    int want_streams; /* test_many_watches: how many to wait for */
     int closed[MAX_STREAMS];
     int stream_ud[MAX_STREAMS];
 };
@@ -1285,14 +1286,18 @@ static void test_many_sequential(void **state)
 
 static bool all_streams(struct fx *fx)
 {
-    return fx->n_streams >= 1000;
+    return fx->n_streams >= fx->want_streams;
 }
 
+/* 1000 open watch connections at once; 100 under valgrind (make valgrind
+ * sets EBB_TEST_SLOW), where 1000 TLS handshakes outlast the server's
+ * 10 s handshake limit. */
 static void test_many_watches(void **state)
 {
     struct fx *fx = *state;
-    enum { N = 1000 };
-    struct xfer *xs = calloc(N, sizeof(*xs));
+    const int N = getenv("EBB_TEST_SLOW") ? 100 : 1000;
+    fx->want_streams = N;
+    struct xfer *xs = calloc((size_t)N, sizeof(*xs));
     assert_non_null(xs);
 
     for (int i = 0; i < N; i++) {
