@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <yaml.h>
+#include "yaml_json.h"
 
 #include "../../cmd/kubesim/ks.h"
 
@@ -46,86 +46,10 @@ static char *slurp(const char *path)
     return buf;
 }
 
-static cJSON *scalar(const yaml_node_t *n)
-{
-    const char *s = (const char *)n->data.scalar.value;
-    char *end;
-
-    if (n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
-        return cJSON_CreateString(s);
-    if (!*s || strcmp(s, "~") == 0 || strcmp(s, "null") == 0 || strcmp(s, "Null") == 0)
-        return cJSON_CreateNull();
-    if (strcmp(s, "true") == 0 || strcmp(s, "True") == 0)
-        return cJSON_CreateTrue();
-    if (strcmp(s, "false") == 0 || strcmp(s, "False") == 0)
-        return cJSON_CreateFalse();
-    double d = strtod(s, &end);
-    if (end != s && !*end && strchr("+-.0123456789", s[0]))
-        return cJSON_CreateNumber(d);
-    return cJSON_CreateString(s);
-}
-
-static cJSON *convert(yaml_document_t *doc, yaml_node_t *n, int depth)
-{
-    cJSON *out = NULL;
-
-    if (!n || depth > 100)
-        return NULL;
-    switch (n->type) {
-    case YAML_SCALAR_NODE:
-        return scalar(n);
-    case YAML_SEQUENCE_NODE:
-        out = cJSON_CreateArray();
-        for (yaml_node_item_t *it = n->data.sequence.items.start;
-             out && it < n->data.sequence.items.top; it++) {
-            cJSON *c = convert(doc, yaml_document_get_node(doc, *it), depth + 1);
-            if (!c) {
-                cJSON_Delete(out);
-                return NULL;
-            }
-            cJSON_AddItemToArray(out, c);
-        }
-        return out;
-    case YAML_MAPPING_NODE:
-        out = cJSON_CreateObject();
-        for (yaml_node_pair_t *p = n->data.mapping.pairs.start;
-             out && p < n->data.mapping.pairs.top; p++) {
-            yaml_node_t *k = yaml_document_get_node(doc, p->key);
-            cJSON *v = convert(doc, yaml_document_get_node(doc, p->value), depth + 1);
-            if (!k || k->type != YAML_SCALAR_NODE || !v) {
-                cJSON_Delete(v);
-                cJSON_Delete(out);
-                return NULL;
-            }
-            cJSON_AddItemToObject(out, (const char *)k->data.scalar.value, v);
-        }
-        return out;
-    default:
-        return NULL;
-    }
-}
-
-static cJSON *yaml_to_json(const char *text)
-{
-    yaml_parser_t ps;
-    yaml_document_t doc;
-    cJSON *out = NULL;
-
-    if (!yaml_parser_initialize(&ps))
-        return NULL;
-    yaml_parser_set_input_string(&ps, (const unsigned char *)text, strlen(text));
-    if (yaml_parser_load(&ps, &doc)) {
-        out = convert(&doc, yaml_document_get_root_node(&doc), 0);
-        yaml_document_delete(&doc);
-    }
-    yaml_parser_delete(&ps);
-    return out;
-}
-
 static cJSON *load_yaml(const char *path)
 {
     char *text = slurp(path);
-    cJSON *j = text ? yaml_to_json(text) : NULL;
+    cJSON *j = text ? ebbt_yaml_to_json(text) : NULL;
 
     free(text);
     return j;
@@ -665,7 +589,7 @@ static void test_policy_fixtures(void **state)
         snprintf(path, sizeof(path), POLICIES "/%s", e->d_name);
         char *text = slurp(path);
         assert_non_null(text);
-        cJSON *obj = yaml_to_json(text);
+        cJSON *obj = ebbt_yaml_to_json(text);
         assert_non_null(obj);
         struct ks_causes causes = {0}, unknown = {0};
         int rc = ks_schema_apply(cs, obj, NULL, &causes, &unknown);
@@ -727,7 +651,7 @@ static void test_policy_update(void **state)
     cJSON *crd;
     void *cs = policy_schema(&crd);
     char *text = slurp(POLICIES "/valid-full.yaml");
-    cJSON *obj = yaml_to_json(text), *old = cJSON_Duplicate(obj, 1);
+    cJSON *obj = ebbt_yaml_to_json(text), *old = cJSON_Duplicate(obj, 1);
     struct ks_causes causes = {0};
 
     assert_int_equal(ks_schema_apply(cs, obj, old, &causes, NULL), 0);
@@ -783,7 +707,7 @@ static void test_policy_mutations(void **state)
     cJSON *crd;
     void *cs = policy_schema(&crd);
     char *text = slurp(POLICIES "/valid-full.yaml");
-    cJSON *base = yaml_to_json(text);
+    cJSON *base = ebbt_yaml_to_json(text);
     int runs = 0;
 
     assert_non_null(base);
