@@ -419,7 +419,10 @@ static struct ks_cel_node *parse_unary(struct ks_cel_parser *p)
         p->depth--;
         if (!operand)
             return NULL;
-        if (neg && operand->kind == CN_LIT && operand->lit.k == CV_INT) {
+        /* Fold a negated integer literal, except INT64_MIN ("- -9223372036854775808"),
+         * whose negation overflows: that is left to evaluation, which reports it. */
+        if (neg && operand->kind == CN_LIT && operand->lit.k == CV_INT &&
+            operand->lit.i != INT64_MIN) {
             operand->lit.i = -operand->lit.i;
             return operand;
         }

@@ -70,6 +70,8 @@ static const struct ev_case ev_cases[] = {
     {"1 % 0", "!modulus by zero"},
     {"9223372036854775807 + 1", "!integer overflow"},
     {"-9223372036854775808 - 1", "!integer overflow"},
+    {"- -9223372036854775808", "!integer overflow"},
+    {"-(-9223372036854775808)", "!integer overflow"},
     {"-9223372036854775808", "-9223372036854775808"},
     {"1 + 1.0", "!no such overload"},
     {"'ab' + 'cd'", "\"abcd\""},
