@@ -21,7 +21,7 @@ VERSION  := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
 # pkg/kube is split by purity inside the package (DESIGN.md section 4).
 KUBE_PURE := $(wildcard pkg/kube/path.c pkg/kube/ratelimit.c pkg/kube/backoff.c \
-	pkg/kube/leader_fsm.c pkg/kube/event_agg.c)
+	pkg/kube/leader_fsm.c pkg/kube/event_agg.c pkg/kube/labelsel.c)
 # pkg/controller is split too: the engine talks to the API server (EDGE).
 CTL_EDGE := $(wildcard pkg/controller/controller.c pkg/controller/reconcile.c \
 	pkg/controller/targets.c pkg/controller/podwatch.c pkg/controller/metrics_fetch.c)

@@ -514,13 +514,6 @@ void ebb_controller_stats(const struct ebb_controller *c, struct ebb_controller_
     for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
         if (all[i] != NULL)
             bytes += ebb_cache_bytes(ebb_informer_store(all[i]));
-    size_t pos = 0;
-    const char *k, *rv;
-    void *obj;
-    while (ebb_cache_next(&c->podwatches, &pos, &k, &rv, &obj)) {
-        const struct ctl_podwatch *pw = obj;
-        if (pw->inf != NULL)
-            bytes += ebb_cache_bytes(ebb_informer_store(pw->inf));
-    }
+    bytes += ctl_podwatch_store_bytes(c);
     out->store_bytes = bytes;
 }

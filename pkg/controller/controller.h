@@ -177,7 +177,7 @@ struct ebb_controller_stats {
     size_t policies;          /* ScalingPolicies in the store */
     size_t inflight;          /* reconciles running now */
     size_t queued;            /* keys waiting in the queue (ready or delayed) */
-    size_t pod_informers;     /* (namespace, selector) pod informers alive */
+    size_t pod_informers;     /* pod informers alive: one per namespace with targets */
     size_t store_bytes;       /* memory held by every informer store */
     bool synced;              /* the policy, workload and HPA informers have listed */
 };

@@ -2,7 +2,7 @@
  *
  * Shared by controller.c (the loop, informers on policies, workloads and
  * HPAs), targets.c (target index, ambiguity, the HPA decoder), podwatch.c
- * (pod informers per (namespace, selector)), metrics_fetch.c (metrics APIs
+ * (one pod informer per namespace, indexed by selector), metrics_fetch.c (metrics APIs
  * and Prometheus) and reconcile.c (the per-policy state machine).
  *
  * Time inside callbacks: client callbacks only record results and mark a
@@ -33,17 +33,19 @@
 struct ctl_reconcile;
 struct ctl_prom;
 
-/* One pod informer, shared by every policy whose target's /scale reports
- * the same (namespace, selector). */
+/* One label selector of one namespace (podwatch.c), shared by every
+ * policy whose target's /scale reports it. */
+struct ctl_podns;
+struct ebb_labelsel;
 struct ctl_podwatch {
-    struct ebb_controller *c;
-    char *id; /* "ns\nselector": its key in c->podwatches */
-    char *ns;
-    char *selector;
-    struct ebb_informer *inf;
+    struct ctl_podns *pns; /* the namespace's pod informer */
+    char *text;            /* the selector as /scale reports it */
+    struct ebb_labelsel *sel;
     char **users; /* policy keys holding it, sorted */
     size_t n_users, cap_users;
-    bool started;
+    char **pods; /* "ns/name" of the pods it matches, sorted */
+    size_t n_pods, cap_pods;
+    uint64_t need_list; /* synced once the informer has completed this list */
 };
 
 /* What the engine keeps per ScalingPolicy (c->pstate, by key). */
@@ -181,7 +183,7 @@ struct ebb_controller {
     struct ebb_cache pstate;     /* key -> struct ctl_policy */
     struct ebb_cache targets;    /* "ns/Kind/name" -> struct ctl_target */
     struct ebb_cache hpa_index;  /* HPA "ns/name" -> its target key (char *) */
-    struct ebb_cache podwatches; /* "ns\nselector" -> struct ctl_podwatch */
+    struct ebb_cache podwatches; /* namespace -> its pod informer (podwatch.c) */
     struct ebb_cache tzs;        /* zone name -> struct ctl_tz */
     struct ebb_events *events;
     struct ctl_prom *prom;
@@ -231,18 +233,24 @@ void ctl_workload_update(void *ctx, const char *key, const void *old_obj, const 
 void ctl_workload_delete(void *ctx, const char *key, const void *obj);
 
 /* ---- podwatch.c ---- */
-/* Makes ps hold the pod informer of (ns, selector), creating and starting
- * it when new, releasing the one ps held before. */
+/* Makes ps hold the selector of (ns, selector), creating the namespace's
+ * pod informer when new (started at the next tick), releasing what ps held
+ * before. EBB_ERR_PARSE (err says why) when the selector does not parse. */
 enum ebb_rc ctl_podwatch_acquire(struct ebb_controller *c, struct ctl_policy *ps, const char *ns,
-                                 const char *selector, int64_t now_ms);
-/* Drops ps's hold; the informer is freed at the next tick when nobody holds it. */
+                                 const char *selector, char *err, size_t errsz);
+/* Drops ps's hold; what nobody holds is freed at the next tick. */
 void ctl_podwatch_release(struct ebb_controller *c, struct ctl_policy *ps);
+/* True once a list that saw pw's selector is complete. */
 bool ctl_podwatch_synced(const struct ctl_podwatch *pw);
-/* Ticks the pod informers, frees the unused ones. */
+/* Starts or relists the pod informers that have new selectors, ticks them,
+ * frees the unused ones. */
 void ctl_podwatch_tick(struct ebb_controller *c, int64_t now_ms);
 int64_t ctl_podwatch_next_in(const struct ebb_controller *c, int64_t now_ms);
+/* The cache free function of c->podwatches. */
 void ctl_podwatch_free(void *obj);
-/* Fills r->pods (and names, requests) from pw's store, sorted by name. */
+/* Bytes held by the pod informers' stores and indexes. */
+size_t ctl_podwatch_store_bytes(const struct ebb_controller *c);
+/* Fills r->pods (and names, requests) with pw's pods, sorted by name. */
 enum ebb_rc ctl_podwatch_pods(const struct ctl_podwatch *pw, struct ctl_reconcile *r);
 
 /* ---- metrics_fetch.c ---- */

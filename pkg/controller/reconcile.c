@@ -637,8 +637,12 @@ static void step_scale_done(struct ctl_reconcile *r, int64_t now_ms, int64_t wal
             status_only(r, EBB_RECONCILE_NO_TARGET, now_ms, wall_ms, conds, 8);
             return;
         }
-        if (ps == NULL || ctl_podwatch_acquire(c, ps, r->ns, r->scale.selector, now_ms) != EBB_OK) {
-            snprintf(r->reason, sizeof(r->reason), "cannot watch the target's pods");
+        char err[300] = "out of memory";
+        enum ebb_rc prc = ps == NULL ? EBB_ERR_NOMEM
+                                     : ctl_podwatch_acquire(c, ps, r->ns, r->scale.selector, err,
+                                                            sizeof(err));
+        if (prc != EBB_OK) {
+            snprintf(r->reason, sizeof(r->reason), "cannot watch the target's pods: %s", err);
             finish(r, EBB_RECONCILE_FAILED, now_ms);
             return;
         }

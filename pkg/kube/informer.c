@@ -52,6 +52,9 @@ struct ebb_informer {
     bool rv_unavailable;    /* a 410 was seen: the next list is a consistent read */
     bool unpaged;           /* a continue token expired: the next list has no limit */
     bool list_begun;        /* a list was started before (for stats.relists) */
+    uint64_t list_seq;      /* the number of the newest list begun */
+    uint64_t list_done_seq; /* the number of the newest list complete */
+    bool relist_wanted;     /* ebb_informer_relist() during a list: list again after it */
     struct ebb_strbuf cont; /* continue token of the next page */
     enum inf_state state;
     enum inf_action next; /* INF_WAITING: what to send when due */
@@ -199,7 +202,8 @@ static bool object_key(struct ebb_informer *inf, const cJSON *obj, char *key, co
     return true;
 }
 
-/* Decodes obj; NULL (noted, with what carried it and its key) when it cannot be. */
+/* Decodes obj; NULL (noted, with what carried it and its key) when it
+ * cannot be, and NULL (not noted) when ops.keep leaves it out. */
 static void *decode(struct ebb_informer *inf, const char *what, const cJSON *obj, const char *key,
                     size_t *bytes)
 {
@@ -210,6 +214,10 @@ static void *decode(struct ebb_informer *inf, const char *what, const cJSON *obj
         note_error(inf, "%s %s: cannot be decoded: %s; it is left out of the store", what, key,
                    rc == EBB_ERR_NOMEM ? "out of memory" : err);
         return NULL;
+    }
+    if (inf->ops.keep != NULL && !inf->ops.keep(inf->h.ctx, out)) {
+        inf->ops.free_obj(out);
+        return NULL; /* not an error: the callers treat it as absent */
     }
     return out;
 }
@@ -371,9 +379,14 @@ static void list_done(void *ctx, const struct ebb_kube_response *resp)
     replace_store(inf);
     snprintf(inf->rv, sizeof(inf->rv), "%s", inf->page_rv);
     inf->synced = true;
+    inf->list_done_seq = inf->list_seq;
     inf->failures = 0;
     inf->rv_unavailable = false;
     inf->unpaged = false;
+    if (inf->relist_wanted) {
+        begin_list(inf); /* asked for while this one was being read */
+        return;
+    }
     begin_watch(inf);
 }
 
@@ -411,6 +424,8 @@ static void begin_list(struct ebb_informer *inf)
     if (inf->list_begun)
         inf->st.relists++;
     inf->list_begun = true;
+    inf->list_seq++;
+    inf->relist_wanted = false;
     send_list(inf);
 }
 
@@ -658,6 +673,39 @@ int64_t ebb_informer_next_in(const struct ebb_informer *inf, int64_t now_ms)
 bool ebb_informer_synced(const struct ebb_informer *inf)
 {
     return inf->synced;
+}
+
+uint64_t ebb_informer_relist(struct ebb_informer *inf)
+{
+    uint64_t answer = inf->list_seq + 1;
+    switch (inf->state) {
+    case INF_WATCHING:
+        if (inf->in_flight)
+            ebb_kube_cancel(inf->c, inf->req_id);
+        inf->in_flight = false;
+        inf->state = INF_IDLE;
+        begin_list(inf); /* from the last resourceVersion seen; a failure waits a backoff */
+        break;
+    case INF_LISTING:
+        inf->relist_wanted = true;
+        break;
+    case INF_WAITING:
+        if (inf->check_short) { /* a watch that ended quietly: no failure to wait for */
+            inf->check_short = false;
+            inf->wait_ms = 0;
+            inf->due_ms = -1;
+        }
+        inf->next = ACT_LIST;
+        break;
+    case INF_IDLE:
+        break; /* not started: the first list answers */
+    }
+    return answer;
+}
+
+uint64_t ebb_informer_lists_done(const struct ebb_informer *inf)
+{
+    return inf->list_done_seq;
 }
 
 const struct ebb_cache *ebb_informer_store(const struct ebb_informer *inf)

@@ -60,6 +60,12 @@ struct ebb_informer_ops {
     int64_t backoff_base_ms; /* 0: 800 ms (client-go's) */
     int64_t backoff_cap_ms;  /* 0: 30 s */
     uint64_t seed;           /* jitter and timeouts; any value */
+    /* Called with each decoded object (the handlers' ctx); false: it is
+     * not kept -- left out of the store, and one stored under its key is
+     * removed with on_delete, as if deleted. NULL keeps everything. When
+     * what it keeps changes, ebb_informer_relist() applies it to what was
+     * left out. */
+    bool (*keep)(void *ctx, const void *obj);
 };
 
 struct ebb_informer_handlers {
@@ -100,6 +106,15 @@ int64_t ebb_informer_next_in(const struct ebb_informer *inf, int64_t now_ms);
 
 /* True once a list has completed (stays true across relists). */
 bool ebb_informer_synced(const struct ebb_informer *inf);
+/* Lists again as soon as it can: a watch in flight is ended and the list
+ * goes out now; a list being read is followed by another (requests made
+ * meanwhile share it); a backoff is kept. Returns the number of the list
+ * that will answer: ebb_informer_lists_done() reaches it once a list begun
+ * after this call is complete. */
+uint64_t ebb_informer_relist(struct ebb_informer *inf);
+/* The number of the newest complete list (lists are numbered from 1 as
+ * they begin); 0 before the first. */
+uint64_t ebb_informer_lists_done(const struct ebb_informer *inf);
 /* The store: read it between polls, never change it. */
 const struct ebb_cache *ebb_informer_store(const struct ebb_informer *inf);
 /* The resourceVersion the next watch starts from, or "". */

@@ -919,6 +919,141 @@ static void test_informer(void **state)
     ebb_informer_free(inf);
 }
 
+/* ---- 5b. an informer that keeps only some objects, then more ------------------------------ */
+
+/* keep(): ConfigMaps whose data.v is at most the limit. */
+struct keep_ctx {
+    struct inf_ctx x;
+    int limit;
+};
+
+static bool keep_below(void *ctx, const void *obj)
+{
+    const struct ebb_kube_configmap *cm = obj;
+    const struct keep_ctx *k = ctx;
+    for (size_t i = 0; i < cm->n_data; i++)
+        if (strcmp(cm->data[i].key, "v") == 0)
+            return atoi(cm->data[i].value) <= k->limit;
+    return false;
+}
+
+static void keep_add(void *ctx, const char *key, const void *obj)
+{
+    (void)key;
+    (void)obj;
+    ((struct keep_ctx *)ctx)->x.adds++;
+}
+
+static void keep_update(void *ctx, const char *key, const void *o, const void *n)
+{
+    (void)key;
+    (void)o;
+    (void)n;
+    ((struct keep_ctx *)ctx)->x.updates++;
+}
+
+static void keep_delete(void *ctx, const char *key, const void *obj)
+{
+    (void)key;
+    (void)obj;
+    ((struct keep_ctx *)ctx)->x.deletes++;
+}
+
+static void update_cm(struct ebb_kube_client *c, const char *ns, const char *name, const char *v)
+{
+    char body[128];
+    struct ebb_kube_error e;
+    struct ebb_kube_resource res = EBB_KUBE_CONFIGMAPS;
+    snprintf(body, sizeof(body), "{\"data\":{\"v\":\"%s\"}}", v);
+    if (ebb_kube_patch(c, &res, ns, name, NULL, EBB_KUBE_PATCH_MERGE, body, strlen(body), NULL, NULL,
+                       &e) != EBB_OK)
+        fail_msg("patch configmap %s/%s: %d %s", ns, name, e.http_status, e.message);
+}
+
+static bool keep_run(struct world *w, struct ebb_informer *inf, uint64_t list, size_t count,
+                     int ms)
+{
+    int64_t t0 = mono_ms();
+    for (;;) {
+        if (ebb_informer_lists_done(inf) >= list &&
+            ebb_cache_count(ebb_informer_store(inf)) == count)
+            return true;
+        if (mono_ms() - t0 >= ms)
+            return false;
+        ebb_kube_client_poll(w->c, 20);
+        ebb_informer_tick(inf, mono_ms());
+    }
+}
+
+static void test_informer_keep_relist(void **state)
+{
+    struct world *w = *state;
+    const char *ns = "e2e-keep";
+    struct ebb_kube_resource cms = EBB_KUBE_CONFIGMAPS;
+    struct keep_ctx k;
+    memset(&k, 0, sizeof(k));
+    k.limit = 1;
+    ensure_ns(w->c, ns);
+    create_cm(w->c, ns, "one", "1");
+    create_cm(w->c, ns, "two", "2");
+    create_cm(w->c, ns, "three", "3");
+
+    struct ebb_informer_ops ops;
+    memset(&ops, 0, sizeof(ops));
+    ops.resource = cms;
+    ops.namespace_ = ns;
+    ops.decode = ebb_kube_decode_configmap;
+    ops.free_obj = ebb_kube_object_free;
+    ops.keep = keep_below;
+    ops.watch_timeout_s = 30;
+    ops.page_limit = 2;
+    ops.backoff_base_ms = 50;
+    ops.seed = 5;
+    struct ebb_informer_handlers h = {keep_add, keep_update, keep_delete, &k};
+    struct ebb_informer *inf = NULL;
+    assert_int_equal(ebb_informer_new(w->c, &ops, &h, &inf), EBB_OK);
+    assert_int_equal(ebb_informer_lists_done(inf), 0);
+    assert_int_equal(ebb_informer_relist(inf), 1); /* not started: the first list answers */
+    assert_int_equal(ebb_informer_start(inf, mono_ms()), EBB_OK);
+    /* only "one" is kept; the others cost nothing and are no error */
+    assert_true(keep_run(w, inf, 1, 1, 5000));
+    assert_non_null(ebb_cache_get(ebb_informer_store(inf), "e2e-keep/one", NULL));
+    assert_int_equal(k.x.adds, 1);
+    assert_int_equal(ebb_informer_stats(inf)->failures, 0);
+
+    /* more is kept now: a relist while watching ends the watch and lists again */
+    int64_t t0 = mono_ms();
+    while (mono_ms() - t0 < 300) { /* let the watch start */
+        ebb_kube_client_poll(w->c, 20);
+        ebb_informer_tick(inf, mono_ms());
+    }
+    k.limit = 2;
+    uint64_t want = ebb_informer_relist(inf);
+    assert_int_equal(want, 2);
+    assert_int_equal(ebb_informer_relist(inf), 3); /* asked during that list: one more */
+    assert_true(keep_run(w, inf, 3, 2, 5000));
+    assert_non_null(ebb_cache_get(ebb_informer_store(inf), "e2e-keep/two", NULL));
+    assert_int_equal(k.x.adds, 2);
+    assert_int_equal(k.x.deletes, 0);
+
+    /* an object that stops being kept leaves with on_delete; one that starts, arrives */
+    update_cm(w->c, ns, "one", "9");
+    update_cm(w->c, ns, "three", "0");
+    t0 = mono_ms();
+    while (mono_ms() - t0 < 5000 &&
+           !(k.x.deletes == 1 && ebb_cache_get(ebb_informer_store(inf), "e2e-keep/three", NULL))) {
+        ebb_kube_client_poll(w->c, 20);
+        ebb_informer_tick(inf, mono_ms());
+    }
+    assert_int_equal(k.x.deletes, 1);
+    assert_null(ebb_cache_get(ebb_informer_store(inf), "e2e-keep/one", NULL));
+    assert_non_null(ebb_cache_get(ebb_informer_store(inf), "e2e-keep/three", NULL));
+    assert_int_equal(ebb_cache_count(ebb_informer_store(inf)), 2);
+    assert_int_equal(ebb_informer_lists_done(inf), 3);
+    assert_int_equal(ebb_informer_stats(inf)->failures, 0);
+    ebb_informer_free(inf);
+}
+
 /* ---- 6. leader election ------------------------------------------------------------------ */
 
 struct elector {
@@ -1263,6 +1398,7 @@ int main(void)
         cmocka_unit_test(test_paged_list),
         cmocka_unit_test(test_watch),
         cmocka_unit_test(test_informer),
+        cmocka_unit_test(test_informer_keep_relist),
         cmocka_unit_test(test_leader),
         cmocka_unit_test(test_events),
         cmocka_unit_test(test_rbac),
