@@ -388,6 +388,15 @@ static void finish_one(struct ctl_reconcile *r, size_t i, int64_t wall_ms)
         if (rc == EBB_OK && f->http_status / 100 != 2) {
             snprintf(f->error, sizeof(f->error), "Prometheus answered HTTP %ld", f->http_status);
             rc = EBB_ERR_INVALID;
+        } else if (rc == EBB_ERR_PARSE && f->http_status / 100 != 2) {
+            /* Not the query API's JSON (a 404 of a wrong path, a 503 while
+             * it starts, a proxy's page): say the status, then the body. */
+            const char *why = f->error;
+            if (strncmp(why, "Prometheus answered ", 20) == 0)
+                why += 20;
+            snprintf(buf, sizeof(buf), "%s", why);
+            snprintf(f->error, sizeof(f->error), "Prometheus answered HTTP %ld: %s", f->http_status,
+                     buf);
         }
         break;
     default:

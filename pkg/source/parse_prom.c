@@ -63,28 +63,43 @@ static bool sample(const cJSON *pair, double *value, int64_t *ts_ms, struct src_
     return true;
 }
 
-/* The label set of a series, {a="b", ...}, for messages. */
-static void labels(const cJSON *series, char *buf, size_t bufsz)
+/* The label set of a series, {a="b", ...}, for messages. When it does not
+ * fit in buf (a real server's series carry __name__, instance, job and
+ * more, sorted by name), only the labels whose value differs from those of
+ * `other` are written, as {..., pod="b"}: what tells the series apart, not
+ * a cut after the first few labels that they share. */
+static void labels(const cJSON *series, const cJSON *other, char *buf, size_t bufsz)
 {
-    const cJSON *m = src_get(series, "metric"), *l;
+    const cJSON *m = src_get(series, "metric"), *om = src_get(other, "metric"), *l;
     if (!cJSON_IsObject(m))
         m = NULL;
-    size_t o = 0;
-    int k;
-
-    buf[0] = '\0';
-    k = snprintf(buf, bufsz, "{");
-    o = k > 0 ? (size_t)k : 0;
-    cJSON_ArrayForEach(l, m)
-    {
-        if (o >= bufsz)
-            break;
-        k = snprintf(buf + o, bufsz - o, "%s%.40s=\"%.40s\"", o > 1 ? ", " : "",
-                     l->string != NULL ? l->string : "", cJSON_IsString(l) ? l->valuestring : "?");
-        o += k > 0 ? (size_t)k : 0;
+    if (!cJSON_IsObject(om))
+        om = NULL;
+    for (int pass = 0; pass < 2; pass++) {
+        size_t o = 0;
+        int k = snprintf(buf, bufsz, "%s", pass ? "{..." : "{");
+        o = k > 0 ? (size_t)k : 0;
+        cJSON_ArrayForEach(l, m)
+        {
+            if (o >= bufsz)
+                break;
+            const char *v = cJSON_IsString(l) ? l->valuestring : "?";
+            if (pass) {
+                const cJSON *ol = l->string != NULL ? src_get(om, l->string) : NULL;
+                if (cJSON_IsString(ol) && strcmp(ol->valuestring, v) == 0)
+                    continue;
+            }
+            k = snprintf(buf + o, bufsz - o, "%s%.40s=\"%.40s\"", o > 1 ? ", " : "",
+                         l->string != NULL ? l->string : "", v);
+            o += k > 0 ? (size_t)k : 0;
+        }
+        if (o + 1 < bufsz) {
+            snprintf(buf + o, bufsz - o, "}");
+            return;
+        }
     }
-    if (o < bufsz)
-        snprintf(buf + o, bufsz - o, "}");
+    if (bufsz > 5)
+        snprintf(buf + bufsz - 5, 5, "...}"); /* even the differing labels are too long */
 }
 
 static void vector(const cJSON *result, struct ebb_source_value *out, struct src_err *e)
@@ -103,8 +118,8 @@ static void vector(const cJSON *result, struct ebb_source_value *out, struct src
     }
     if (n > 1) {
         char a[128], b[128];
-        labels(cJSON_GetArrayItem(result, 0), a, sizeof(a));
-        labels(cJSON_GetArrayItem(result, 1), b, sizeof(b));
+        labels(cJSON_GetArrayItem(result, 0), cJSON_GetArrayItem(result, 1), a, sizeof(a));
+        labels(cJSON_GetArrayItem(result, 1), cJSON_GetArrayItem(result, 0), b, sizeof(b));
         src_fail(e, EBB_ERR_NOTFOUND,
                  "the query returned %d series (%s, %s%s); it must return one: " ONE_SERIES_HINT, n,
                  a, b, n > 2 ? ", ..." : "");
