@@ -15,7 +15,8 @@
  * averageUtilization 50: every decision is "stay at 1"). kubesim runs with
  * --metrics-resolution 15. Once every pod is ready, a baseline window with
  * no ebb (kubesim's requests served and resourceVersion must not move);
- * then `ebb run`, a warm-up (until every policy has a status, then one more
+ * then `ebb run`, a warm-up (until every policy has a status with a valid
+ * metric -- ScalingActive reason ValidMetricFound -- then one more
  * sync period), then $RUN_BENCH_PERIODS sync periods (default 3) measured:
  *   (a) ebb's CPU (utime + stime from /proc/PID/stat) per sync round and
  *       as a share of one core;
@@ -40,7 +41,7 @@
  *
  * One line per figure; exits non-zero when a goal is missed or anything
  * fails (the temporary directory is kept then, with kubesim's and ebb's
- * logs).
+ * logs; always when $RUN_BENCH_KEEP is set).
  */
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
@@ -286,7 +287,7 @@ static void env_stop(struct env *e, bool keep)
     reap(&e->ks);
     if (!e->dir[0])
         return;
-    if (keep)
+    if (keep || getenv("RUN_BENCH_KEEP") != NULL)
         fprintf(stderr, "bench: kubesim's and ebb's logs kept in %s\n", e->dir);
     else
         rm_dir(e->dir);
@@ -578,16 +579,22 @@ static double ebb_reconciles(struct env *e)
     return total;
 }
 
-/* How many policies carry status.observedGeneration. */
-static long policies_with_status(struct env *e)
+/* How many policies' JSON contains needle (once each, as status fields do). */
+static long policies_with(struct env *e, const char *needle)
 {
     if (!do_req(e->c, EBB_KUBE_GET, "/apis/ebb.dev/v1alpha1/namespaces/" NS "/scalingpolicies",
                 NULL, NULL, &e->buf))
         return -1;
     long k = 0;
-    for (const char *p = e->buf.buf; (p = strstr(p, "\"observedGeneration\":")); p++)
+    for (const char *p = e->buf.buf; (p = strstr(p, needle)); p++)
         k++;
     return k;
+}
+
+/* How many policies carry status.observedGeneration. */
+static long policies_with_status(struct env *e)
+{
+    return policies_with(e, "\"observedGeneration\":");
 }
 
 /* --- steady state -------------------------------------------------------- */
@@ -631,7 +638,21 @@ static bool steady(long n, long periods, const char *qps, struct env *e, bool *m
            "start; %.2f CPU-s so far, VmHWM %.1f MB\n",
            n, first, cpu_start, rss_start / 1024.0);
     fflush(stdout);
-    sleep(SYNC_S); /* one more period: the first writes settle */
+    /* A pod's first sample may predate its readiness (the HPA then counts
+     * it unready): such a policy decides from a valid metric one sync
+     * later, and writes that. Steady state starts when every policy has. */
+    long valid = 0;
+    while (now_s() - start < 300 && (valid = policies_with(e, "\"ValidMetricFound\"")) >= 0 &&
+           valid < n)
+        sleep(1);
+    if (valid < n) {
+        fprintf(stderr, "bench: %ld of %ld policies have a valid metric after 300 s\n", valid, n);
+        return false;
+    }
+    printf("run: N=%ld every policy decided from a valid metric %.1f s after the start\n", n,
+           now_s() - start);
+    fflush(stdout);
+    sleep(SYNC_S); /* one more period: the last writes settle */
 
     double r0 = ebb_reconciles(e), c0 = proc_cpu_s(e->ebb_pid), w0 = now_s();
     if (!ks_stats(e, &s0))
