@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "../api/v1alpha1/types.h"
+#include "../ports/ports.h"
 #include "../base/strbuf.h"
 #include "../kube/events.h"
 #include "../kube/verbs.h"
@@ -32,6 +33,7 @@
 
 struct ctl_reconcile;
 struct ctl_prom;
+struct ctl_chan_run; /* reconcile.c: the channel port writes of one reconcile */
 
 /* One label selector of one namespace (podwatch.c), shared by every
  * policy whose target's /scale reports it. */
@@ -61,6 +63,11 @@ struct ctl_policy {
     int64_t rec_seen_ms, rec_stored_ms;
     int32_t rec_replicas;
     bool rec_fresh; /* a decision was taken since this controller started */
+    /* Its last reconcile ended before watching its target's pods (invalid,
+     * ambiguous, no target): it holds no pods in a channel port pool. A
+     * policy with channelPorts that has no struct ctl_chanpods and not this
+     * flag makes the pool's assignments wait for it. */
+    bool chan_no_pods;
 };
 
 /* The target index (c->targets): who claims "ns/Kind/name". */
@@ -117,6 +124,8 @@ enum ctl_step {
     CTL_STEP_PATCH_DONE, /* -> status */
     CTL_STEP_STATUS_WAIT,
     CTL_STEP_STATUS_DONE, /* -> events, finish */
+    CTL_STEP_CHAN_WAIT,   /* channel ports: pod annotations, then the ConfigMap, in flight */
+    CTL_STEP_CHAN_DONE,   /* -> metrics */
 };
 
 /* One reconcile in flight (reconcile.c). */
@@ -150,6 +159,8 @@ struct ctl_reconcile {
     struct ctl_fetch fetch[EBB_MAX_METRICS];
     size_t fetch_pending;
     struct ebb_metric_obs obs[EBB_MAX_METRICS];
+    /* channel ports (spec.channelPorts): the plan and its writes */
+    struct ctl_chan_run *chan;
     /* decision */
     struct ebb_decision *dec;
     bool want_scale;
@@ -177,8 +188,10 @@ struct ebb_controller {
     char *ns; /* "" for all */
     char *prom_address, *prom_token, *prom_ca, *rep_controller, *rep_instance;
     struct ebb_informer *inf_policies, *inf_deploy, *inf_sts, *inf_hpa;
-    uint64_t inf_failures_logged[4]; /* per informer above: failures already logged */
-    int64_t inf_logged_ms[4];
+    struct ebb_informer *inf_ranges; /* ConfigMaps labelled app.kubernetes.io/managed-by=ebb */
+    struct ebb_cache chanpods;       /* policy key -> struct ctl_chanpods */
+    uint64_t inf_failures_logged[5]; /* per informer above: failures already logged */
+    int64_t inf_logged_ms[5];
     struct ebb_queue queue;
     struct ebb_cache pstate;     /* key -> struct ctl_policy */
     struct ebb_cache targets;    /* "ns/Kind/name" -> struct ctl_target */
@@ -269,6 +282,102 @@ void ctl_fetch_finish(struct ctl_reconcile *r, int64_t wall_ms);
 void ctl_fetch_release(struct ctl_reconcile *r);
 /* A label selector as the API's string form ("a=b,c in (d,e)"). */
 enum ebb_rc ctl_selector_string(const struct ebb_label_selector *s, struct ebb_strbuf *out);
+
+/* ---- channels.c (PURE: no informer, no request; the stores come in) ---- */
+
+#define CTL_CHAN_MANAGED_BY "app.kubernetes.io/managed-by"
+#define CTL_CHAN_POLICY_LABEL "ebb.dev/policy"
+#define CTL_CHAN_CM_SUFFIX "-channel-ranges"
+
+/* Hands each pod of a policy's target to add(actx, pod) (stopping at its
+ * first error, returned). EBB_ERR_NOTFOUND when the pods are not known
+ * yet: the assignment then waits. */
+typedef enum ebb_rc ctl_chan_add_fn(void *actx, const struct ebb_kube_pod *pod);
+typedef enum ebb_rc ctl_chan_pods_fn(void *ctx, const char *policy_key, ctl_chan_add_fn *add,
+                                     void *actx);
+
+/* The pods of the targets of policies with channelPorts (controller.c): one
+ * pod informer per such policy, on its /scale selector. The shared pod
+ * informers of podwatch.c keep their store private (struct ctl_podns), and
+ * the allocator needs what ctl_podwatch_pods() leaves out (labels, the
+ * annotation, creationTimestamp); see docs/run.md, known limits. */
+struct ctl_chanpods {
+    struct ebb_controller *c;
+    char *key; /* the policy's */
+    char *ns;
+    char *selector;
+    struct ebb_informer *inf;
+};
+/* Makes policy key watch (ns, selector), replacing what it watched. */
+enum ebb_rc ctl_chanpods_acquire(struct ebb_controller *c, const char *key, const char *ns,
+                                 const char *selector, int64_t now_ms);
+/* Stops watching key's pods (no-op when it does not). */
+void ctl_chanpods_release(struct ebb_controller *c, const char *key);
+
+/* The allocator's input, built from what the informers show: every policy
+ * with spec.channelPorts (cluster-wide as far as the controller watches),
+ * the pods of each one's target, and each one's published ranges. Strings
+ * are borrowed from the stores: use it before the next client poll. */
+struct ctl_chan_view {
+    struct ebb_ports_input in;
+    struct ebb_ports_policy *policies;
+    struct ebb_channel_ports *cps; /* per policy: spec.channelPorts, pool defaulted */
+    const char **keys;             /* per policy: "ns/name" */
+    const char **targets;          /* per policy: spec.targetRef.name */
+    struct ebb_ports_pod *pods;
+    const struct ebb_kube_pod **kpods; /* per pod */
+    size_t cap_pods;
+};
+
+/* Builds v (release it with ctl_chan_view_release()) from the policy store
+ * (struct ebb_kube_policy), the ranges ConfigMap store (struct
+ * ebb_kube_ranges_cm, NULL: none published) and pods_of. Pods are ordered
+ * by namespace/name. EBB_ERR_NOTFOUND, with wait_for naming the policy,
+ * when a policy's pods are not known yet; EBB_ERR_NOMEM. */
+enum ebb_rc ctl_chan_view_build(struct ctl_chan_view *v, const struct ebb_cache *policies,
+                                const struct ebb_cache *ranges, ctl_chan_pods_fn *pods_of,
+                                void *ctx, char *wait_for, size_t wait_sz);
+void ctl_chan_view_release(struct ctl_chan_view *v);
+/* The index of key in v, or SIZE_MAX. */
+size_t ctl_chan_view_find(const struct ctl_chan_view *v, const char *key);
+
+/* One pod annotation to write. */
+struct ctl_chan_patch {
+    char *pod;
+    char *resource_version; /* the pod's, as seen: the patch is refused if it moved */
+    int32_t first, last;
+};
+
+/* What one policy must publish, from an assignment (owns its strings). */
+struct ctl_chan_plan {
+    enum ebb_ports_policy_state state;
+    int32_t capacity;                 /* port_capacity for ebb_scale_decide() */
+    int32_t waiting;                  /* its pods that wait for a range */
+    char message[512];                /* CONFLICT/INVALID, or why pods wait; "" */
+    char *conflict_with;              /* CONFLICT: "ns/name" of the other policy */
+    struct ebb_port_assignment *held; /* its pods that hold a range, after the patches */
+    size_t n_held;
+    struct ctl_chan_patch *patches; /* NEW: annotations to write */
+    size_t n_patches;
+    size_t n_bad; /* pods whose annotation is malformed (left alone) */
+    char **share; /* the other policies of its pool ("ns/name"), to queue on a change */
+    size_t n_share;
+};
+
+/* Plans policy `self` of v from the assignment r. Held entries are sorted
+ * by slot (stale ranges, slot -1, last, by first port); a pod whose patch
+ * fails must be dropped with ctl_chan_plan_drop(). EBB_ERR_NOMEM. */
+enum ebb_rc ctl_chan_plan_make(const struct ctl_chan_view *v, const struct ebb_ports_result *r,
+                               size_t self, struct ctl_chan_plan *out /* OUT */);
+/* Removes pod from plan->held (its annotation could not be written). */
+void ctl_chan_plan_drop(struct ctl_chan_plan *plan, const char *pod);
+void ctl_chan_plan_release(struct ctl_chan_plan *plan);
+/* True when the published list a differs from b (pod, slot, range). */
+bool ctl_chan_differs(const struct ebb_port_assignment *a, size_t na,
+                      const struct ebb_port_assignment *b, size_t nb);
+/* True when a pod of `before` is missing from `after` (a slot was freed). */
+bool ctl_chan_freed(const struct ebb_port_assignment *before, size_t nb,
+                    const struct ebb_port_assignment *after, size_t na);
 
 /* ---- reconcile.c ---- */
 /* Starts a reconcile of key (taken from the queue). */

@@ -15,11 +15,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <yaml.h>
 
 #include "../api/v1alpha1/codec.h"
 #include "../api/v1alpha1/quantity.h"
 #include "../base/arena.h"
 #include "../base/rfc3339.h"
+#include "../base/strbuf.h"
 
 #define ALIGN 8u
 
@@ -430,6 +432,42 @@ static bool add_request(struct dec *d, const cJSON *c, size_t i, const char *res
     return true;
 }
 
+/* "A-B" with 1 <= A <= B <= 65535, plain decimal (pkg/ports's form; kept
+ * here so the edge does not reach into a sibling module). */
+static bool parse_range(const char *s, int32_t *first, int32_t *last)
+{
+    long v[2];
+    for (int i = 0; i < 2; i++) {
+        if (*s < '0' || *s > '9')
+            return false;
+        v[i] = 0;
+        while (*s >= '0' && *s <= '9') {
+            v[i] = v[i] * 10 + (*s++ - '0');
+            if (v[i] > 65535)
+                return false;
+        }
+        if (i == 0 && *s++ != '-')
+            return false;
+    }
+    if (*s != '\0' || v[0] < 1 || v[0] > v[1])
+        return false;
+    *first = (int32_t)v[0];
+    *last = (int32_t)v[1];
+    return true;
+}
+
+/* Only what the allocator needs from the annotations: the map is not kept. */
+static void pod_range(struct ebb_kube_pod *p, const cJSON *o)
+{
+    const cJSON *v = get(get(get(o, "metadata"), "annotations"), "ebb.dev/channel-ports");
+    if (absent(v))
+        return;
+    if (cJSON_IsString(v) && parse_range(v->valuestring, &p->range_first, &p->range_last))
+        p->has_range = true;
+    else
+        p->range_bad = true;
+}
+
 static void fill_pod(struct dec *d, const cJSON *o, void *obj)
 {
     struct ebb_kube_pod *p = obj;
@@ -474,6 +512,9 @@ static void fill_pod(struct dec *d, const cJSON *o, void *obj)
         if (errno == 0 && *end == '\0' && v <= INT32_MAX)
             p->pod_index = (int32_t)v;
     }
+    p->created_ms =
+        time_field(d, get(o, "metadata"), "creationTimestamp", "metadata.creationTimestamp");
+    pod_range(p, o);
 }
 
 static void fill_configmap(struct dec *d, const cJSON *o, void *obj)
@@ -481,6 +522,152 @@ static void fill_configmap(struct dec *d, const cJSON *o, void *obj)
     struct ebb_kube_configmap *cm = obj;
     decode_meta(d, o, true, &cm->meta);
     cm->data = kv_field(d, o, "data", "data", &cm->n_data);
+}
+
+/* ---- ranges.yaml -------------------------------------------------------------------------- */
+
+static const char *yscalar(yaml_document_t *doc, const yaml_node_t *m, const char *key)
+{
+    for (const yaml_node_pair_t *p = m->data.mapping.pairs.start; p < m->data.mapping.pairs.top;
+         p++) {
+        const yaml_node_t *k = yaml_document_get_node(doc, p->key);
+        const yaml_node_t *v = yaml_document_get_node(doc, p->value);
+        if (k != NULL && k->type == YAML_SCALAR_NODE &&
+            strcmp((const char *)k->data.scalar.value, key) == 0)
+            return v != NULL && v->type == YAML_SCALAR_NODE ? (const char *)v->data.scalar.value
+                                                            : NULL;
+    }
+    return NULL;
+}
+
+/* Parses text into cm->ranges; a malformed text sets cm->ranges_error. */
+static void fill_ranges(struct dec *d, const char *text, struct ebb_kube_ranges_cm *cm)
+{
+    yaml_parser_t parser;
+    yaml_document_t doc;
+    char why[160] = "";
+    if (!yaml_parser_initialize(&parser)) {
+        dec_fail(d, EBB_ERR_NOMEM, "out of memory reading ranges.yaml");
+        return;
+    }
+    yaml_parser_set_input_string(&parser, (const unsigned char *)text, strlen(text));
+    if (!yaml_parser_load(&parser, &doc)) {
+        snprintf(why, sizeof(why), "ranges.yaml: %s", parser.problem ? parser.problem : "bad YAML");
+        yaml_parser_delete(&parser);
+        cm->ranges_error = dec_str(d, why);
+        return;
+    }
+    const yaml_node_t *root = yaml_document_get_root_node(&doc);
+    size_t n = 0;
+    if (root != NULL && root->type == YAML_SEQUENCE_NODE)
+        n = (size_t)(root->data.sequence.items.top - root->data.sequence.items.start);
+    else if (root != NULL && !(root->type == YAML_SCALAR_NODE && root->data.scalar.length == 0))
+        snprintf(why, sizeof(why), "ranges.yaml: must be a list");
+    struct ebb_port_assignment *a = n ? dec_alloc(d, n * sizeof(*a)) : NULL;
+    for (size_t i = 0; a != NULL && i < n && why[0] == 0; i++) {
+        const yaml_node_t *m = yaml_document_get_node(&doc, root->data.sequence.items.start[i]);
+        const char *rep = m && m->type == YAML_MAPPING_NODE ? yscalar(&doc, m, "replica") : NULL;
+        const char *pod = m && m->type == YAML_MAPPING_NODE ? yscalar(&doc, m, "pod") : NULL;
+        const char *rng = m && m->type == YAML_MAPPING_NODE ? yscalar(&doc, m, "range") : NULL;
+        char *end = NULL;
+        long slot = rep ? strtol(rep, &end, 10) : 0;
+        if (rep == NULL || *end != '\0' || slot < -1 || slot > 65535 || pod == NULL ||
+            pod[0] == '\0' || rng == NULL || !parse_range(rng, &a[i].first, &a[i].last)) {
+            snprintf(why, sizeof(why),
+                     "ranges.yaml[%zu]: must have replica (an integer), pod and range \"A-B\"", i);
+            break;
+        }
+        a[i].slot = (int32_t)slot;
+        a[i].pod = dec_str(d, pod);
+    }
+    if (why[0]) {
+        cm->ranges_error = dec_str(d, why);
+    } else {
+        cm->ranges = a;
+        cm->n_ranges = n;
+    }
+    yaml_document_delete(&doc);
+    yaml_parser_delete(&parser);
+}
+
+static void fill_ranges_cm(struct dec *d, const cJSON *o, void *obj)
+{
+    struct ebb_kube_ranges_cm *r = obj;
+    fill_configmap(d, o, &r->cm);
+    const cJSON *text = get(get(o, "data"), EBB_KUBE_RANGES_KEY);
+    if (d->rc == EBB_OK && cJSON_IsString(text))
+        fill_ranges(d, text->valuestring, r);
+}
+
+static int emit_to_strbuf(void *ctx, unsigned char *buf, size_t n)
+{
+    ebb_strbuf_add(ctx, buf, n);
+    return 1;
+}
+
+static bool emit_scalar(yaml_emitter_t *em, const char *s, yaml_scalar_style_t style)
+{
+    yaml_event_t ev;
+    return yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)s, (int)strlen(s),
+                                        style == YAML_PLAIN_SCALAR_STYLE,
+                                        style != YAML_PLAIN_SCALAR_STYLE, style) &&
+           yaml_emitter_emit(em, &ev);
+}
+
+/* Pod names are DNS labels: plain, unless YAML would read one as a number
+ * or a boolean (libyaml quotes what plain style cannot carry). */
+static yaml_scalar_style_t name_style(const char *s)
+{
+    static const char *const words[] = {"true", "false", "yes", "no", "on",
+                                        "off",  "null",  "y",   "n"};
+    bool digits = s != NULL && *s != '\0';
+    for (const char *p = s; digits && *p; p++)
+        digits = (*p >= '0' && *p <= '9') || *p == '.' || *p == 'e';
+    for (size_t i = 0; !digits && s != NULL && i < sizeof(words) / sizeof(words[0]); i++)
+        digits = strcmp(s, words[i]) == 0;
+    return digits || s == NULL || *s == '\0' ? YAML_DOUBLE_QUOTED_SCALAR_STYLE
+                                             : YAML_PLAIN_SCALAR_STYLE;
+}
+
+enum ebb_rc ebb_kube_ranges_yaml(const struct ebb_port_assignment *a, size_t n,
+                                 struct ebb_strbuf *out)
+{
+    yaml_emitter_t em;
+    yaml_event_t ev;
+    bool ok;
+    if (!yaml_emitter_initialize(&em))
+        return EBB_ERR_NOMEM;
+    yaml_emitter_set_output(&em, emit_to_strbuf, out);
+    yaml_emitter_set_unicode(&em, 1);
+    yaml_emitter_set_width(&em, -1);
+    ok = yaml_stream_start_event_initialize(&ev, YAML_UTF8_ENCODING) &&
+         yaml_emitter_emit(&em, &ev) &&
+         yaml_document_start_event_initialize(&ev, NULL, NULL, NULL, 1) &&
+         yaml_emitter_emit(&em, &ev) &&
+         yaml_sequence_start_event_initialize(
+             &ev, NULL, NULL, 1, n ? YAML_BLOCK_SEQUENCE_STYLE : YAML_FLOW_SEQUENCE_STYLE) &&
+         yaml_emitter_emit(&em, &ev);
+    for (size_t i = 0; ok && i < n; i++) {
+        char slot[16], range[24];
+        snprintf(slot, sizeof(slot), "%d", (int)a[i].slot);
+        snprintf(range, sizeof(range), "%d-%d", (int)a[i].first, (int)a[i].last);
+        ok = yaml_mapping_start_event_initialize(&ev, NULL, NULL, 1, YAML_BLOCK_MAPPING_STYLE) &&
+             yaml_emitter_emit(&em, &ev) && emit_scalar(&em, "replica", YAML_PLAIN_SCALAR_STYLE) &&
+             emit_scalar(&em, slot, YAML_PLAIN_SCALAR_STYLE) &&
+             emit_scalar(&em, "pod", YAML_PLAIN_SCALAR_STYLE) &&
+             emit_scalar(&em, a[i].pod ? a[i].pod : "", name_style(a[i].pod)) &&
+             emit_scalar(&em, "range", YAML_PLAIN_SCALAR_STYLE) &&
+             emit_scalar(&em, range, YAML_DOUBLE_QUOTED_SCALAR_STYLE) &&
+             yaml_mapping_end_event_initialize(&ev) && yaml_emitter_emit(&em, &ev);
+    }
+    ok = ok && yaml_sequence_end_event_initialize(&ev) && yaml_emitter_emit(&em, &ev) &&
+         yaml_document_end_event_initialize(&ev, 1) && yaml_emitter_emit(&em, &ev) &&
+         yaml_stream_end_event_initialize(&ev) && yaml_emitter_emit(&em, &ev) &&
+         yaml_emitter_flush(&em);
+    yaml_emitter_delete(&em);
+    if (!ok)
+        return EBB_ERR_NOMEM;
+    return ebb_strbuf_rc(out);
 }
 
 static void fill_lease(struct dec *d, const cJSON *o, void *obj)
@@ -516,6 +703,13 @@ enum ebb_rc ebb_kube_decode_configmap(const cJSON *obj, void **out, size_t *byte
                                       size_t errsz)
 {
     return decode_packed(obj, sizeof(struct ebb_kube_configmap), fill_configmap, out, bytes, err,
+                         errsz);
+}
+
+enum ebb_rc ebb_kube_decode_ranges_cm(const cJSON *obj, void **out, size_t *bytes, char *err,
+                                      size_t errsz)
+{
+    return decode_packed(obj, sizeof(struct ebb_kube_ranges_cm), fill_ranges_cm, out, bytes, err,
                          errsz);
 }
 

@@ -25,6 +25,7 @@
 #include "../base/rc.h"
 
 struct cJSON;
+struct ebb_strbuf;
 
 /* Decodes obj into a new typed object (*out, freed by the kind's free
  * function), whose size in memory goes to *bytes. EBB_ERR_PARSE with err
@@ -95,7 +96,14 @@ struct ebb_kube_pod {
     int64_t memory_request_milli;
     bool cpu_request_all;
     bool memory_request_all;
-    int32_t pod_index; /* label apps.kubernetes.io/pod-index, -1 when absent or not a number */
+    int32_t pod_index;  /* label apps.kubernetes.io/pod-index, -1 when absent or not a number */
+    int64_t created_ms; /* metadata.creationTimestamp, EBB_TIME_UNSET */
+    /* The annotation ebb.dev/channel-ports ("A-B", 1 <= A <= B <= 65535),
+     * parsed: the annotation map itself is not kept. range_bad: present
+     * but not of that form (has_range is then false). */
+    int32_t range_first, range_last;
+    bool has_range;
+    bool range_bad;
 };
 
 /* core/v1 ConfigMap. */
@@ -104,6 +112,19 @@ struct ebb_kube_configmap {
     struct ebb_kv *data;
     size_t n_data;
 };
+
+/* A ConfigMap `<policy>-channel-ranges` (DESIGN.md section 3): the
+ * ConfigMap, and its data key `ranges.yaml` parsed. ranges_error is NULL
+ * when ranges.yaml is absent or parses; else why it does not (the ranges
+ * are then empty). The pod names point into the same block. */
+struct ebb_kube_ranges_cm {
+    struct ebb_kube_configmap cm;
+    struct ebb_port_assignment *ranges;
+    size_t n_ranges;
+    char *ranges_error;
+};
+
+#define EBB_KUBE_RANGES_KEY "ranges.yaml"
 
 /* coordination.k8s.io/v1 Lease. */
 struct ebb_kube_lease {
@@ -130,12 +151,21 @@ enum ebb_rc ebb_kube_decode_pod(const struct cJSON *obj, void **out, size_t *byt
                                 size_t errsz);
 enum ebb_rc ebb_kube_decode_configmap(const struct cJSON *obj, void **out, size_t *bytes, char *err,
                                       size_t errsz);
+/* A ConfigMap into a struct ebb_kube_ranges_cm (libyaml reads ranges.yaml). */
+enum ebb_rc ebb_kube_decode_ranges_cm(const struct cJSON *obj, void **out, size_t *bytes, char *err,
+                                      size_t errsz);
 enum ebb_rc ebb_kube_decode_lease(const struct cJSON *obj, void **out, size_t *bytes, char *err,
                                   size_t errsz);
 enum ebb_rc ebb_kube_decode_policy(const struct cJSON *obj, void **out, size_t *bytes, char *err,
                                    size_t errsz);
 
-/* Frees a workload, pod, configmap or lease. NULL is a no-op. */
+/* ranges.yaml for these assignments, in their order, written with
+ * libyaml's emitter: `- replica: N` / `  pod: NAME` / `  range: "A-B"`
+ * ("[]" when n is 0). Appends to out; EBB_ERR_NOMEM. */
+enum ebb_rc ebb_kube_ranges_yaml(const struct ebb_port_assignment *a, size_t n,
+                                 struct ebb_strbuf *out);
+
+/* Frees a workload, pod, configmap, ranges ConfigMap or lease. NULL is a no-op. */
 void ebb_kube_object_free(void *obj);
 /* Frees a struct ebb_kube_policy. NULL is a no-op. */
 void ebb_kube_policy_free(void *obj);
