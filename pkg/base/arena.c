@@ -33,6 +33,20 @@ void ebb_arena_release(struct ebb_arena *a)
     a->used = 0;
 }
 
+bool ebb_arena_reserve(struct ebb_arena *a, size_t n)
+{
+    if (a->head != NULL || n == 0 || n > SIZE_MAX - sizeof(struct ebb_arena_block))
+        return false;
+    struct ebb_arena_block *b = malloc(sizeof(*b) + n);
+    if (b == NULL)
+        return false;
+    b->cap = n;
+    b->off = 0;
+    b->next = NULL;
+    a->head = b;
+    return true;
+}
+
 void *ebb_arena_alloc(struct ebb_arena *a, size_t n)
 {
     const size_t align = _Alignof(max_align_t);

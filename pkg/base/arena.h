@@ -8,6 +8,7 @@
 #ifndef EBB_ARENA_H
 #define EBB_ARENA_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct ebb_arena_block;
@@ -26,6 +27,11 @@ void ebb_arena_init(struct ebb_arena *a);
 /* Frees every block; the arena is empty and reusable afterwards. NULL is a no-op. */
 void ebb_arena_release(struct ebb_arena *a);
 
+/* Gives an empty arena a first block of n bytes, so that allocations
+ * adding up to n (as counted by `used`) take no more: for an object
+ * decoded a second time once its size is known. False when the arena is
+ * not empty or malloc fails (the arena then grows as usual). */
+bool ebb_arena_reserve(struct ebb_arena *a, size_t n);
 /* Returns n zeroed bytes, or NULL when malloc fails or n overflows. */
 void *ebb_arena_alloc(struct ebb_arena *a, size_t n);
 /* Returns count*size zeroed bytes, or NULL on overflow or allocation failure. */

@@ -732,7 +732,6 @@ enum ebb_rc ebb_kube_decode_policy(const cJSON *obj, void **out, size_t *bytes, 
     enum ebb_rc rc = EBB_ERR_NOMEM;
     struct ebb_errlist errs = EBB_ERRLIST_INIT;
     struct ebb_kube_policy *kp = NULL;
-    char *text = NULL;
     *out = NULL;
     *bytes = 0;
     if (err != NULL && errsz > 0)
@@ -743,12 +742,11 @@ enum ebb_rc ebb_kube_decode_policy(const cJSON *obj, void **out, size_t *bytes, 
             snprintf(err, errsz, "the object is not a JSON object");
         goto out;
     }
-    text = cJSON_PrintUnformatted(obj);
     kp = calloc(1, sizeof(*kp));
-    if (text == NULL || kp == NULL)
+    if (kp == NULL)
         goto out;
     ebb_policy_init(&kp->policy);
-    rc = ebb_policy_from_json(&kp->policy, text, strlen(text), &errs);
+    rc = ebb_policy_from_cjson(&kp->policy, obj, &errs);
     if (rc == EBB_ERR_INVALID && errs.n > 0) {
         const struct ebb_field_error *fe = &errs.items[0];
         size_t n = strlen(fe->path) + strlen(fe->message) + 3;
@@ -777,7 +775,6 @@ enum ebb_rc ebb_kube_decode_policy(const cJSON *obj, void **out, size_t *bytes, 
 out:
     ebb_kube_policy_free(kp);
     ebb_errlist_release(&errs);
-    cJSON_free(text);
     return rc;
 }
 

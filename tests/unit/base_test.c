@@ -32,6 +32,32 @@ static void test_arena_alloc_is_zeroed_and_aligned(void **state)
     ebb_arena_release(NULL);
 }
 
+/* The same allocations into an arena reserved to their total: one block,
+ * so the second run takes exactly `used` bytes of blocks. */
+static void test_arena_reserve_fits_a_replay(void **state)
+{
+    (void)state;
+    static const size_t sizes[] = {5, 1, 48, 200, 17, 3000, 9, 640};
+    struct ebb_arena a = EBB_ARENA_INIT, b = EBB_ARENA_INIT;
+    for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++)
+        assert_non_null(ebb_arena_alloc(&a, sizes[i]));
+    assert_true(ebb_arena_reserve(&b, a.used));
+    assert_false(ebb_arena_reserve(&b, 10)); /* only an empty arena */
+    const void *block = b.head;
+    for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+        unsigned char *p = ebb_arena_alloc(&b, sizes[i]);
+        assert_non_null(p);
+        memset(p, 0xcd, sizes[i]); /* ASan: inside the reserved block */
+    }
+    assert_ptr_equal(b.head, block); /* no second block */
+    assert_int_equal(b.used, a.used);
+    assert_non_null(ebb_arena_alloc(&b, 1)); /* beyond it: grows as usual */
+    assert_ptr_not_equal(b.head, block);
+    assert_false(ebb_arena_reserve(&a, 0));
+    ebb_arena_release(&a);
+    ebb_arena_release(&b);
+}
+
 static void test_arena_overflow_is_refused(void **state)
 {
     (void)state;
@@ -108,6 +134,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_arena_alloc_is_zeroed_and_aligned),
         cmocka_unit_test(test_arena_overflow_is_refused),
+        cmocka_unit_test(test_arena_reserve_fits_a_replay),
         cmocka_unit_test(test_strbuf_builds_strings),
         cmocka_unit_test(test_errlist_keeps_every_error),
         cmocka_unit_test(test_rc_names),

@@ -532,6 +532,46 @@ static void test_full_json_round_trip(void **state)
     free(text);
 }
 
+/* From a parsed cJSON object (what the informer has): the same policy as
+ * from the text, in an arena of exactly the size it needs. */
+static void test_from_cjson_sized_arena(void **state)
+{
+    (void)state;
+    size_t len;
+    char *text = read_file(FULL_FIXTURE, &len);
+    struct ebb_yaml_docs docs;
+    struct ebb_yaml_error yerr;
+    assert_int_equal(ebb_policy_docs_from_yaml(text, len, &docs, &yerr), EBB_OK);
+    struct ebb_strbuf js = EBB_STRBUF_INIT, again = EBB_STRBUF_INIT;
+    assert_int_equal(ebb_policy_to_json(&docs.docs[0].policy, &js), EBB_OK);
+    cJSON *root = cJSON_Parse(js.buf);
+    assert_non_null(root);
+    struct ebb_policy q;
+    struct ebb_errlist errs = EBB_ERRLIST_INIT;
+    ebb_policy_init(&q);
+    assert_int_equal(ebb_policy_from_cjson(&q, root, &errs), EBB_OK);
+    assert_int_equal(ebb_policy_to_json(&q, &again), EBB_OK);
+    assert_string_equal(again.buf, js.buf);
+    /* Sized to what it holds: one more byte needs a new block. */
+    const void *block = q.arena.head;
+    assert_non_null(ebb_arena_alloc(&q.arena, 1));
+    assert_ptr_not_equal(q.arena.head, block);
+    ebb_policy_release(&q);
+    /* not an object */
+    cJSON *arr = cJSON_CreateArray();
+    ebb_policy_init(&q);
+    assert_int_equal(ebb_policy_from_cjson(&q, arr, &errs), EBB_ERR_PARSE);
+    assert_string_equal(errs.items[0].message, "must be a JSON object, got list");
+    ebb_policy_release(&q);
+    cJSON_Delete(arr);
+    cJSON_Delete(root);
+    ebb_errlist_release(&errs);
+    ebb_strbuf_release(&js);
+    ebb_strbuf_release(&again);
+    ebb_yaml_docs_release(&docs);
+    free(text);
+}
+
 /* A policy built in code, using what the fixture does not: labels,
  * annotations, match expressions, Pods metrics, containers, per-direction
  * tolerance, an empty policies list, metadata times, and odd strings. */
@@ -1385,6 +1425,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_full_yaml),
         cmocka_unit_test(test_full_json_round_trip),
+        cmocka_unit_test(test_from_cjson_sized_arena),
         cmocka_unit_test(test_constructed_round_trip),
         cmocka_unit_test(test_encode_keeps_unflagged_content),
         cmocka_unit_test(test_hpa_seconds_forms),

@@ -31,6 +31,14 @@
 enum ebb_rc ebb_policy_from_json(struct ebb_policy *p, const char *text, size_t len,
                                  struct ebb_errlist *errs);
 
+/* The same from a parsed object (an informer's list item or watch event),
+ * decoded into a fresh arena sized to it: a stored policy takes what it
+ * holds, not a whole arena block. EBB_ERR_PARSE when root is not an
+ * object. */
+struct cJSON;
+enum ebb_rc ebb_policy_from_cjson(struct ebb_policy *p, const struct cJSON *root,
+                                  struct ebb_errlist *errs);
+
 /* Encodes the whole object (apiVersion, kind, metadata, spec, status) as
  * compact JSON appended to out. Unset fields are omitted, so decoding the
  * output gives back an equal policy. */
