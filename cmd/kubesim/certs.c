@@ -15,7 +15,7 @@
  *   nobody.kubeconfig          authenticated, no grants: 403 everywhere
  *                              but discovery and /version
  */
-#include "ks.h"
+#include "certs.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -26,9 +26,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
 #include <openssl/pem.h>
-#include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
 static bool add_ext(X509 *cert, X509 *issuer, int nid, const char *value)
@@ -47,12 +45,8 @@ static bool add_ext(X509 *cert, X509 *issuer, int nid, const char *value)
     return ok;
 }
 
-enum cert_kind { CERT_CA, CERT_SERVER, CERT_CLIENT };
-
-/* A certificate for key: subject CN cn and one O per comma-separated
- * entry of orgs (may be NULL), signed by issuer (self-signed when NULL). */
-static X509 *make_cert(EVP_PKEY *key, const char *cn, const char *orgs, X509 *issuer,
-                       EVP_PKEY *issuer_key, enum cert_kind kind, const char *san, long serial)
+X509 *ks_cert_make(EVP_PKEY *key, const char *cn, const char *orgs, X509 *issuer,
+                   EVP_PKEY *issuer_key, enum ks_cert_kind kind, const char *san, long serial)
 {
     X509 *cert = X509_new();
     X509_NAME *name;
@@ -78,14 +72,14 @@ static X509 *make_cert(EVP_PKEY *key, const char *cn, const char *orgs, X509 *is
     X509 *iss = issuer ? issuer : cert;
     ok = ok && add_ext(cert, iss, NID_subject_key_identifier, "hash");
     ok = ok && add_ext(cert, iss, NID_authority_key_identifier, "keyid:always");
-    if (kind == CERT_CA) {
+    if (kind == KS_CERT_CA) {
         ok = ok && add_ext(cert, iss, NID_basic_constraints, "critical,CA:TRUE");
         ok = ok && add_ext(cert, iss, NID_key_usage, "critical,keyCertSign,cRLSign");
     } else {
         ok = ok && add_ext(cert, iss, NID_basic_constraints, "critical,CA:FALSE");
         ok = ok && add_ext(cert, iss, NID_key_usage, "critical,digitalSignature");
         ok = ok && add_ext(cert, iss, NID_ext_key_usage,
-                           kind == CERT_SERVER ? "serverAuth" : "clientAuth");
+                           kind == KS_CERT_SERVER ? "serverAuth" : "clientAuth");
         if (san)
             ok = ok && add_ext(cert, iss, NID_subject_alt_name, san);
     }
@@ -97,8 +91,7 @@ static X509 *make_cert(EVP_PKEY *key, const char *cn, const char *orgs, X509 *is
     return cert;
 }
 
-/* PEM text of a certificate or (cert NULL) a private key. */
-static char *pem_of(X509 *cert, EVP_PKEY *key)
+char *ks_cert_pem(X509 *cert, EVP_PKEY *key)
 {
     char *out = NULL, *data = NULL;
     BIO *bio = BIO_new(BIO_s_mem());
@@ -156,23 +149,23 @@ int ks_certs_generate(ks_sim *s, char *err, size_t errlen)
         snprintf(err, errlen, "cannot generate keys");
         goto out;
     }
-    ca = make_cert(ca_key, "kubesim-ca", NULL, NULL, NULL, CERT_CA, NULL, 1);
-    srv = ca ? make_cert(srv_key, "kubesim", NULL, ca, ca_key, CERT_SERVER,
-                         "DNS:localhost,DNS:kubesim,DNS:kubernetes.default.svc,IP:127.0.0.1", 2)
+    ca = ks_cert_make(ca_key, "kubesim-ca", NULL, NULL, NULL, KS_CERT_CA, NULL, 1);
+    srv = ca ? ks_cert_make(srv_key, "kubesim", NULL, ca, ca_key, KS_CERT_SERVER,
+                            "DNS:localhost,DNS:kubesim,DNS:kubernetes.default.svc,IP:127.0.0.1", 2)
              : NULL;
-    cli =
-        ca ? make_cert(cli_key, "kubesim-admin", "system:masters", ca, ca_key, CERT_CLIENT, NULL, 3)
-           : NULL;
+    cli = ca ? ks_cert_make(cli_key, "kubesim-admin", "system:masters", ca, ca_key, KS_CERT_CLIENT,
+                            NULL, 3)
+             : NULL;
     if (!ca || !srv || !cli) {
         snprintf(err, errlen, "cannot make certificates");
         goto out;
     }
-    s->ca_pem = pem_of(ca, NULL);
-    s->ca_key_pem = pem_of(NULL, ca_key);
-    s->server_cert_pem = pem_of(srv, NULL);
-    s->server_key_pem = pem_of(NULL, srv_key);
-    cli_pem = pem_of(cli, NULL);
-    cli_key_pem = pem_of(NULL, cli_key);
+    s->ca_pem = ks_cert_pem(ca, NULL);
+    s->ca_key_pem = ks_cert_pem(NULL, ca_key);
+    s->server_cert_pem = ks_cert_pem(srv, NULL);
+    s->server_key_pem = ks_cert_pem(NULL, srv_key);
+    cli_pem = ks_cert_pem(cli, NULL);
+    cli_key_pem = ks_cert_pem(NULL, cli_key);
     if (!s->ca_pem || !s->ca_key_pem || !s->server_cert_pem || !s->server_key_pem || !cli_pem ||
         !cli_key_pem) {
         snprintf(err, errlen, "out of memory writing certificates");

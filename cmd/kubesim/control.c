@@ -191,10 +191,8 @@ static cJSON *state_json(ks_sim *s)
         cJSON_AddNumberToObject(wo, "pods", (double)w->pods);
         cJSON_AddNumberToObject(wo, "ready", (double)w->ready);
         cJSON *pods = cJSON_AddArrayToObject(wo, "podMetrics");
-        for (size_t j = 0; j < m->n_pods; j++) {
+        for (size_t j = w->first_pod; j != SIZE_MAX; j = m->pods[j].next_in_wl) {
             const struct ks_pod_sample *p = &m->pods[j];
-            if (!p->workload || strcmp(p->workload, w->key) != 0)
-                continue;
             cJSON *po = cJSON_CreateObject();
             cJSON_AddStringToObject(po, "name", p->name);
             cJSON_AddBoolToObject(po, "ready", p->ready);

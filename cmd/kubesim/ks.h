@@ -317,6 +317,10 @@ typedef struct ks_selector ks_selector;
 ks_selector *ks_selector_parse(const char *text, bool is_field, char *err, size_t errlen);
 void ks_selector_free(ks_selector *sel);
 bool ks_selector_matches_labels(const ks_selector *sel, const struct ks_label *labels, size_t n);
+/* A label selector's first requirement that only key=value satisfies
+ * ("k=v", "k==v", "k in (v)"): every labels it matches have it. false
+ * when it has none (or is a field selector). key and value point into sel. */
+bool ks_selector_label_equality(const ks_selector *sel, const char **key, const char **value);
 /* Field selectors: values looked up in the parsed object by dotted path. */
 bool ks_selector_matches_fields(const ks_selector *sel, const cJSON *obj);
 

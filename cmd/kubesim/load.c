@@ -13,6 +13,7 @@
  *                            linearly, held after the end
  */
 #include "metrics_internal.h"
+#include "workload_internal.h" /* wl_map */
 
 #include <errno.h>
 #include <math.h>
@@ -533,14 +534,21 @@ struct load_entry {
     ks_curve *curve;
 };
 
+/* Entries in the order they were first set; by key through the map (a
+ * sample looks up every workload's load: no scan per workload). */
 struct ks_load {
-    struct load_entry *v;
+    struct load_entry **v;
     size_t n, cap;
+    struct wl_map by_key; /* key -> its entry */
 };
 
 ks_load *ks_load_new(void)
 {
-    return calloc(1, sizeof(ks_load));
+    ks_load *l = calloc(1, sizeof(ks_load));
+
+    if (l)
+        wl_map_init(&l->by_key);
+    return l;
 }
 
 void ks_load_free(ks_load *l)
@@ -548,20 +556,19 @@ void ks_load_free(ks_load *l)
     if (!l)
         return;
     for (size_t i = 0; i < l->n; i++) {
-        free(l->v[i].key);
-        free(l->v[i].spec);
-        ks_curve_free(l->v[i].curve);
+        free(l->v[i]->key);
+        free(l->v[i]->spec);
+        ks_curve_free(l->v[i]->curve);
+        free(l->v[i]);
     }
     free(l->v);
+    wl_map_free(&l->by_key, NULL);
     free(l);
 }
 
 static struct load_entry *find(const ks_load *l, const char *key)
 {
-    for (size_t i = 0; l && key && i < l->n; i++)
-        if (strcmp(l->v[i].key, key) == 0)
-            return &l->v[i];
-    return NULL;
+    return l && key ? wl_map_get(&l->by_key, key) : NULL;
 }
 
 int ks_load_set(ks_load *l, const char *key, const char *spec, double start, char *err,
@@ -584,18 +591,20 @@ int ks_load_set(ks_load *l, const char *key, const char *spec, double start, cha
     if (!e) {
         if (l->n == l->cap) {
             size_t ncap = l->cap ? l->cap * 2 : 8;
-            struct load_entry *nv = realloc(l->v, ncap * sizeof(*nv));
+            struct load_entry **nv = realloc(l->v, ncap * sizeof(*nv));
             if (!nv)
                 goto nomem;
             l->v = nv;
             l->cap = ncap;
         }
-        char *k = strdup(key);
-        if (!k)
+        e = calloc(1, sizeof(*e));
+        if (!e || !(e->key = strdup(key)) || wl_map_put(&l->by_key, key, e, NULL) != KS_OK) {
+            if (e)
+                free(e->key);
+            free(e);
             goto nomem;
-        e = &l->v[l->n++];
-        memset(e, 0, sizeof(*e));
-        e->key = k;
+        }
+        l->v[l->n++] = e;
     }
     free(e->spec);
     ks_curve_free(e->curve);
@@ -631,16 +640,19 @@ const char *ks_load_spec(const ks_load *l, const char *key)
 
 int ks_load_unset(ks_load *l, const char *key)
 {
-    struct load_entry *e = find(l, key);
+    struct load_entry *e = l && key ? wl_map_del(&l->by_key, key) : NULL;
+    size_t i = 0;
 
     if (!e)
         return KS_ENOTFOUND;
+    while (l->v[i] != e)
+        i++;
+    memmove(&l->v[i], &l->v[i + 1], (l->n - i - 1) * sizeof(*l->v));
+    l->n--;
     free(e->key);
     free(e->spec);
     ks_curve_free(e->curve);
-    size_t i = (size_t)(e - l->v);
-    memmove(&l->v[i], &l->v[i + 1], (l->n - i - 1) * sizeof(*e));
-    l->n--;
+    free(e);
     return KS_OK;
 }
 
@@ -651,5 +663,5 @@ size_t ks_load_count(const ks_load *l)
 
 const char *ks_load_key_at(const ks_load *l, size_t i)
 {
-    return l && i < l->n ? l->v[i].key : NULL;
+    return l && i < l->n ? l->v[i]->key : NULL;
 }

@@ -72,6 +72,8 @@ static void clear_samples(ks_metrics *m)
         free(m->wls[i].kind);
     }
     m->n_wls = 0;
+    m->pod_idx.n = 0;
+    m->pod_idx_ok = false;
 }
 
 static void series_release(struct ks_series *se)
@@ -106,6 +108,7 @@ void ks_metrics_free(ks_metrics *m)
     clear_samples(m);
     free(m->pods);
     free(m->wls);
+    ks_lidx_release(&m->pod_idx);
     for (size_t i = 0; i < m->n_series; i++)
         series_release(&m->series[i]);
     free(m->series);
@@ -210,6 +213,7 @@ struct collect {
     const char *kind;
     struct wl_tmp *tmp;
     size_t n_tmp, cap_tmp;
+    struct ks_lidx wl_idx; /* the workloads by a key=value their selector requires */
     int rc;
 };
 
@@ -295,6 +299,7 @@ static bool collect_workload(void *ud, const ks_obj *o)
         c->rc = KS_ENOMEM;
         return false;
     }
+    w->first_pod = w->last_pod = SIZE_MAX;
     m->n_wls++;
     c->n_tmp++;
     w->load = ks_metrics_load_at(m, key, c->t);
@@ -358,6 +363,52 @@ static double gauss(ks_sim *s)
     return sqrt(-2.0 * log(u1)) * cos(2.0 * M_PI * u2);
 }
 
+/* Files every workload with a selector under the first key=value it
+ * requires, or under its namespace alone when it requires none. */
+static int index_workloads(struct collect *c)
+{
+    for (size_t i = 0; i < c->n_tmp; i++) {
+        const char *key = NULL, *value = NULL;
+        if (!c->tmp[i].sel)
+            continue;
+        if (!ks_selector_label_equality(c->tmp[i].sel, &key, &value))
+            key = value = NULL;
+        if (ks_lidx_add(&c->wl_idx, c->m->wls[i].ns, key, value, i) != KS_OK)
+            return KS_ENOMEM;
+    }
+    ks_lidx_sort(&c->wl_idx);
+    return KS_OK;
+}
+
+/* Lowers *wi to the first workload of a run of the index that selects
+ * the pod (the run is in workload order). */
+static void first_selecting(const struct collect *c, const ks_obj *o, const char *key,
+                            const char *value, size_t *wi)
+{
+    const struct ks_lidx_ent *e;
+    size_t n = ks_lidx_find(&c->wl_idx, o->ns, key, value, &e);
+
+    for (size_t i = 0; i < n && e[i].item < *wi; i++) {
+        if (ks_selector_matches_labels(c->tmp[e[i].item].sel, o->labels, o->n_labels)) {
+            *wi = e[i].item;
+            return;
+        }
+    }
+}
+
+/* The first workload (in sample order) of the pod's namespace whose
+ * selector matches it, or SIZE_MAX: only those filed under one of its
+ * labels, or under no label, can. */
+static size_t pod_workload(const struct collect *c, const ks_obj *o)
+{
+    size_t wi = SIZE_MAX;
+
+    first_selecting(c, o, NULL, NULL, &wi);
+    for (size_t k = 0; k < o->n_labels; k++)
+        first_selecting(c, o, o->labels[k].key, o->labels[k].value, &wi);
+    return wi;
+}
+
 struct pod_collect {
     struct collect *c;
     size_t *wl_of; /* per pod sample: index of its workload, or SIZE_MAX */
@@ -413,14 +464,7 @@ static bool collect_pod(void *ud, const ks_obj *o)
     p->time = c->t;
     /* Terminating pods leave the endpoints: they serve nothing. */
     p->ready = pod_ready(obj) && !ks_json_path(obj, "metadata.deletionTimestamp");
-    size_t wi = SIZE_MAX;
-    for (size_t i = 0; i < c->n_tmp; i++) {
-        if (c->tmp[i].sel && strcmp(m->wls[i].ns, o->ns) == 0 &&
-            ks_selector_matches_labels(c->tmp[i].sel, o->labels, o->n_labels)) {
-            wi = i;
-            break;
-        }
-    }
+    size_t wi = pod_workload(c, o);
     pc->wl_of[m->n_pods] = wi;
     pc->objs[m->n_pods] = obj;
     m->n_pods++;
@@ -502,6 +546,8 @@ static int sample(ks_metrics *m, double t)
         if (rt)
             ks_store_each(s->store, rt, NULL, collect_workload, &c);
     }
+    if (c.rc == KS_OK)
+        c.rc = index_workloads(&c);
     const ks_rtype *pods = ks_registry_find(s->reg, "", "v1", "pods");
     if (pods && c.rc == KS_OK)
         ks_store_each(s->store, pods, NULL, collect_pod, &pc);
@@ -509,7 +555,14 @@ static int sample(ks_metrics *m, double t)
         size_t wi = pc.wl_of[i];
         struct ks_pod_sample *p = &m->pods[i];
         double rps = 0, cap = DEFAULT_CAPACITY;
+        p->next_in_wl = SIZE_MAX;
         if (wi != SIZE_MAX) {
+            struct ks_workload_sample *w = &m->wls[wi];
+            if (w->last_pod == SIZE_MAX)
+                w->first_pod = i;
+            else
+                m->pods[w->last_pod].next_in_wl = i;
+            w->last_pod = i;
             p->workload = strdup(m->wls[wi].key);
             if (!p->workload)
                 c.rc = KS_ENOMEM;
@@ -521,9 +574,11 @@ static int sample(ks_metrics *m, double t)
             c.rc = model_pod(m, p, pc.objs[i], rps, cap);
         cJSON_Delete(pc.objs[i]);
     }
+    ks_metrics_index_pods(m);
     for (size_t i = 0; i < c.n_tmp; i++)
         ks_selector_free(c.tmp[i].sel);
     free(c.tmp);
+    ks_lidx_release(&c.wl_idx);
     free(pc.wl_of);
     free(pc.objs);
     return c.rc;
@@ -685,6 +740,28 @@ static size_t segments(const char *path, char *buf, size_t bufsz, char *seg[6])
     return n;
 }
 
+struct pod_list {
+    ks_sim *s;
+    const ks_selector *fields;
+    cJSON *items;
+};
+
+/* Adds a pod's PodMetrics to the list when the field selector takes it. */
+static bool list_pod(void *ud, const struct ks_pod_sample *p)
+{
+    struct pod_list *pl = ud;
+    cJSON *fo = cJSON_CreateObject();
+    cJSON *fmd = cJSON_AddObjectToObject(fo, "metadata");
+
+    cJSON_AddStringToObject(fmd, "name", p->name);
+    cJSON_AddStringToObject(fmd, "namespace", p->ns);
+    bool ok = ks_selector_matches_fields(pl->fields, fo);
+    cJSON_Delete(fo);
+    if (ok)
+        cJSON_AddItemToArray(pl->items, pod_metrics(pl->s, p));
+    return true;
+}
+
 static bool serve_resource_metrics(ks_sim *s, const ks_req *req, ks_resp *resp, const char *rest)
 {
     ks_metrics *m = s->metrics;
@@ -749,22 +826,9 @@ static bool serve_resource_metrics(ks_sim *s, const ks_req *req, ks_resp *resp, 
         return true;
     }
     cJSON *l = list_of("PodMetricsList");
-    cJSON *items = cJSON_GetObjectItemCaseSensitive(l, "items");
-    for (size_t i = 0; m && i < m->n_pods; i++) {
-        const struct ks_pod_sample *p = &m->pods[i];
-        if (ns && strcmp(p->ns, ns) != 0)
-            continue;
-        if (!ks_selector_matches_labels(ls, p->labels, p->n_labels))
-            continue;
-        cJSON *fo = cJSON_CreateObject();
-        cJSON *fmd = cJSON_AddObjectToObject(fo, "metadata");
-        cJSON_AddStringToObject(fmd, "name", p->name);
-        cJSON_AddStringToObject(fmd, "namespace", p->ns);
-        bool ok = ks_selector_matches_fields(fs, fo);
-        cJSON_Delete(fo);
-        if (ok)
-            cJSON_AddItemToArray(items, pod_metrics(s, p));
-    }
+    struct pod_list pl = {s, fs, cJSON_GetObjectItemCaseSensitive(l, "items")};
+    if (m)
+        ks_metrics_each_pod(m, ns, ls, list_pod, &pl);
     ks_selector_free(ls);
     ks_selector_free(fs);
     respond(resp, l);

@@ -326,6 +326,22 @@ static int cmp_items(const void *a, const void *b)
     return strcmp(nx ? nx : "", ny ? ny : "");
 }
 
+struct rps_list {
+    cJSON *items;
+    const char *pod; /* one pod's name, NULL for all */
+    double win;
+};
+
+static bool add_rps(void *ud, const struct ks_pod_sample *p)
+{
+    struct rps_list *rl = ud;
+
+    if (rl->pod && strcmp(p->name, rl->pod) != 0)
+        return true;
+    cJSON_AddItemToArray(rl->items, metric_value(p->ns, p->name, RPS, p->time, rl->win, p->rps));
+    return true;
+}
+
 bool ks_metrics_custom_handle(ks_sim *s, const ks_req *req, ks_resp *resp)
 {
     static const char pre[] = "/apis/custom.metrics.k8s.io/v1beta2/";
@@ -362,13 +378,8 @@ bool ks_metrics_custom_handle(ks_sim *s, const ks_req *req, ks_resp *resp)
     cJSON *l = new_list("MetricValueList", "custom.metrics.k8s.io/v1beta2");
     cJSON *items = cJSON_GetObjectItemCaseSensitive(l, "items");
     if (rps) {
-        for (size_t i = 0; i < m->n_pods; i++) {
-            const struct ks_pod_sample *p = &m->pods[i];
-            if (strcmp(p->ns, ns) != 0 || (!all && strcmp(p->name, pod) != 0) ||
-                (all && !ks_selector_matches_labels(sel, p->labels, p->n_labels)))
-                continue;
-            cJSON_AddItemToArray(items, metric_value(ns, p->name, metric, p->time, win, p->rps));
-        }
+        struct rps_list rl = {items, all ? NULL : pod, win};
+        ks_metrics_each_pod(m, ns, sel, add_rps, &rl);
     } else {
         for (size_t i = 0; i < m->n_series; i++) {
             const struct ks_series *se = &m->series[i];

@@ -66,6 +66,7 @@ struct ks_container_sample {
 struct ks_pod_sample {
     char *ns, *name;
     char *workload;          /* "ns/name", or NULL when no workload selects it */
+    size_t next_in_wl;       /* the workload's next pod sample, SIZE_MAX at the end */
     struct ks_label *labels; /* the pod's labels */
     size_t n_labels;
     bool ready;
@@ -85,7 +86,31 @@ struct ks_workload_sample {
     double load;
     long desired; /* spec.replicas */
     long pods, ready;
+    size_t first_pod, last_pod; /* its pod samples (next_in_wl), SIZE_MAX when none */
 };
+
+/* A sorted index of (namespace, label key, label value) -> item numbers
+ * (metrics_index.c). The strings are borrowed. An entry with key and
+ * value NULL stands for an item of the namespace with no key=value to
+ * file it under (a workload whose selector requires none). */
+struct ks_lidx_ent {
+    const char *ns, *key, *value;
+    size_t item;
+};
+
+struct ks_lidx {
+    struct ks_lidx_ent *v;
+    size_t n, cap;
+};
+
+int ks_lidx_add(struct ks_lidx *x, const char *ns, const char *key, const char *value, size_t item);
+/* Sorts by (ns, key, value, item): call after the last add. */
+void ks_lidx_sort(struct ks_lidx *x);
+/* The run of entries equal to (ns, key, value), items ascending: its
+ * length, and its start in *first. */
+size_t ks_lidx_find(const struct ks_lidx *x, const char *ns, const char *key, const char *value,
+                    const struct ks_lidx_ent **first);
+void ks_lidx_release(struct ks_lidx *x);
 
 /* A series set through the control endpoint: a custom per-pod metric
  * (pod set) or an external metric (pod NULL, labels set). */
@@ -107,7 +132,9 @@ struct ks_metrics {
     size_t n_pods, cap_pods;
     struct ks_workload_sample *wls;
     size_t n_wls, cap_wls;
-    ks_load *ann; /* curves from kubesim.ebb.dev/load annotations */
+    struct ks_lidx pod_idx; /* the pod samples by each of their labels */
+    bool pod_idx_ok;        /* pod_idx is complete (false: scan instead) */
+    ks_load *ann;           /* curves from kubesim.ebb.dev/load annotations */
     struct ks_series *series;
     size_t n_series, cap_series;
 };
@@ -120,6 +147,14 @@ const struct ks_pod_sample *ks_metrics_pod(ks_metrics *m, const char *ns, const 
 double ks_metrics_load_at(ks_metrics *m, const char *key, double t);
 /* The spec behind that load, NULL when none. */
 const char *ks_metrics_load_spec(ks_metrics *m, const char *key);
+/* Rebuilds m->pod_idx from the pod samples (sets pod_idx_ok). */
+void ks_metrics_index_pods(ks_metrics *m);
+/* Each pod sample of ns (NULL: every namespace) whose labels match sel,
+ * in sample order, through the index when it can; fn returns false to
+ * stop. */
+typedef bool (*ks_metrics_pod_fn)(void *ud, const struct ks_pod_sample *p);
+void ks_metrics_each_pod(ks_metrics *m, const char *ns, const ks_selector *sel,
+                         ks_metrics_pod_fn fn, void *ud);
 /* Series value at sim time t. */
 double ks_series_value(const struct ks_series *se, double t);
 /* Sets (replaces) a series; takes ownership of curve and labels. */

@@ -669,6 +669,19 @@ bool ks_sel_is_empty(const ks_selector *sel)
     return !sel || sel->n == 0;
 }
 
+bool ks_selector_label_equality(const ks_selector *sel, const char **key, const char **value)
+{
+    for (size_t i = 0; sel && !sel->is_field && i < sel->n; i++) {
+        const struct sel_req *r = &sel->reqs[i];
+        if ((r->op == OP_EQ || r->op == OP_IN) && r->n_vals == 1) {
+            *key = r->key;
+            *value = r->vals[0];
+            return true;
+        }
+    }
+    return false;
+}
+
 bool ks_sel_fields_meta_only(const ks_selector *sel)
 {
     for (size_t i = 0; sel && i < sel->n; i++)

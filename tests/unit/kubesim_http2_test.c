@@ -31,141 +31,15 @@
 #include <openssl/x509v3.h>
 
 #include "../../cmd/kubesim/ks.h"
+#include "kubesim_tls_fixture.h"
 
 #include "../../cmd/kubesim/http2_internal.h"
-/* ---- certificates ----------------------------------------------------------------------- */
-
-static int add_ext(X509 *cert, X509 *issuer, int nid, const char *value)
-{
-    X509V3_CTX v3;
-    X509V3_set_ctx_nodb(&v3);
-    X509V3_set_ctx(&v3, issuer, cert, NULL, NULL, 0);
-    X509_EXTENSION *ext = X509V3_EXT_conf_nid(NULL, &v3, nid, value);
-    if (!ext)
-        return 0;
-    int ok = X509_add_ext(cert, ext, -1) == 1;
-    X509_EXTENSION_free(ext);
-    return ok;
-}
-
-/* kind: 0 CA, 1 server, 2 client. orgs: NULL-terminated O entries. */
-static X509 *make_cert(EVP_PKEY *key, const char *cn, const char *const *orgs, X509 *issuer,
-                       EVP_PKEY *issuer_key, int kind, long serial)
-{
-    X509 *cert = X509_new();
-    int ok = cert != NULL;
-    ok = ok && X509_set_version(cert, 2) == 1;
-    ok = ok && ASN1_INTEGER_set(X509_get_serialNumber(cert), serial) == 1;
-    ok = ok && X509_gmtime_adj(X509_getm_notBefore(cert), -3600) != NULL;
-    ok = ok && X509_gmtime_adj(X509_getm_notAfter(cert), 86400L) != NULL;
-    ok = ok && X509_set_pubkey(cert, key) == 1;
-    X509_NAME *name = ok ? X509_get_subject_name(cert) : NULL;
-    for (size_t i = 0; ok && orgs && orgs[i]; i++)
-        ok = X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC, (const unsigned char *)orgs[i], -1,
-                                        -1, 0) == 1;
-    ok = ok && X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1,
-                                          -1, 0) == 1;
-    ok = ok && X509_set_issuer_name(cert, issuer ? X509_get_subject_name(issuer) : name) == 1;
-    X509 *iss = issuer ? issuer : cert;
-    ok = ok && add_ext(cert, iss, NID_subject_key_identifier, "hash");
-    if (kind == 0) {
-        ok = ok && add_ext(cert, iss, NID_basic_constraints, "critical,CA:TRUE");
-        ok = ok && add_ext(cert, iss, NID_key_usage, "critical,keyCertSign,cRLSign");
-    } else {
-        ok = ok && add_ext(cert, iss, NID_basic_constraints, "critical,CA:FALSE");
-        ok = ok && add_ext(cert, iss, NID_key_usage, "critical,digitalSignature");
-        ok = ok && add_ext(cert, iss, NID_ext_key_usage, kind == 1 ? "serverAuth" : "clientAuth");
-        if (kind == 1)
-            ok = ok && add_ext(cert, iss, NID_subject_alt_name, "DNS:localhost,IP:127.0.0.1");
-    }
-    ok = ok && X509_sign(cert, issuer_key ? issuer_key : key, EVP_sha256()) > 0;
-    if (!ok) {
-        X509_free(cert);
-        cert = NULL;
-    }
-    return cert;
-}
-
-static char *pem_of(X509 *cert, EVP_PKEY *key)
-{
-    char *out = NULL, *data = NULL;
-    BIO *bio = BIO_new(BIO_s_mem());
-    if (!bio)
-        return NULL;
-    int ok = cert ? PEM_write_bio_X509(bio, cert)
-                  : PEM_write_bio_PrivateKey(bio, key, NULL, NULL, 0, NULL, NULL);
-    long n = ok == 1 ? BIO_get_mem_data(bio, &data) : -1;
-    if (n >= 0 && (out = malloc((size_t)n + 1)) != NULL) {
-        memcpy(out, data, (size_t)n);
-        out[n] = '\0';
-    }
-    BIO_free(bio);
-    return out;
-}
-
-struct pems {
-    char *ca, *srv_cert, *srv_key, *cli_cert, *cli_key, *other_cert, *other_key;
-};
-
-static void make_pems(struct pems *p)
-{
-    EVP_PKEY *ca_key = EVP_EC_gen("P-256"), *srv_key = EVP_EC_gen("P-256");
-    EVP_PKEY *cli_key = EVP_EC_gen("P-256"), *oca_key = EVP_EC_gen("P-256");
-    EVP_PKEY *oth_key = EVP_EC_gen("P-256");
-    assert_non_null(ca_key);
-    assert_non_null(srv_key);
-    assert_non_null(cli_key);
-    assert_non_null(oca_key);
-    assert_non_null(oth_key);
-    static const char *const groups[] = {"devs", "ops", NULL};
-    X509 *ca = make_cert(ca_key, "test CA", NULL, NULL, NULL, 0, 1);
-    X509 *oca = make_cert(oca_key, "other CA", NULL, NULL, NULL, 0, 1);
-    assert_non_null(ca);
-    assert_non_null(oca);
-    X509 *srv = make_cert(srv_key, "kubesim", NULL, ca, ca_key, 1, 2);
-    X509 *cli = make_cert(cli_key, "jane", groups, ca, ca_key, 2, 3);
-    X509 *oth = make_cert(oth_key, "mallory", groups, oca, oca_key, 2, 4);
-    assert_non_null(srv);
-    assert_non_null(cli);
-    assert_non_null(oth);
-    p->ca = pem_of(ca, NULL);
-    p->srv_cert = pem_of(srv, NULL);
-    p->srv_key = pem_of(NULL, srv_key);
-    p->cli_cert = pem_of(cli, NULL);
-    p->cli_key = pem_of(NULL, cli_key);
-    p->other_cert = pem_of(oth, NULL);
-    p->other_key = pem_of(NULL, oth_key);
-    assert_true(p->ca && p->srv_cert && p->srv_key && p->cli_cert && p->cli_key && p->other_cert &&
-                p->other_key);
-    X509_free(ca);
-    X509_free(oca);
-    X509_free(srv);
-    X509_free(cli);
-    X509_free(oth);
-    EVP_PKEY_free(ca_key);
-    EVP_PKEY_free(srv_key);
-    EVP_PKEY_free(cli_key);
-    EVP_PKEY_free(oca_key);
-    EVP_PKEY_free(oth_key);
-}
-
-static void free_pems(struct pems *p)
-{
-    free(p->ca);
-    free(p->srv_cert);
-    free(p->srv_key);
-    free(p->cli_cert);
-    free(p->cli_key);
-    free(p->other_cert);
-    free(p->other_key);
-}
-
 /* ---- the fixture and its handler -------------------------------------------------------- */
 
 #define MAX_STREAMS 256
 
 struct fx {
-    struct pems pems;
+    struct ks_tls_pems pems;
     ks_http *h;
     CURLM *multi;
     int port;
@@ -182,13 +56,6 @@ struct fx {
     int closed[MAX_STREAMS];
     int stream_ud[MAX_STREAMS];
 };
-
-static double now_real(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void on_close(void *ud)
 {
@@ -275,7 +142,7 @@ static int setup(void **state)
     struct fx *fx = calloc(1, sizeof(*fx));
     if (!fx)
         return -1;
-    make_pems(&fx->pems);
+    ks_tls_pems_make(&fx->pems);
     fx_start(fx, 0);
     *state = fx;
     return 0;
@@ -286,7 +153,7 @@ static int teardown(void **state)
     struct fx *fx = *state;
     curl_multi_cleanup(fx->multi);
     ks_http_free(fx->h);
-    free_pems(&fx->pems);
+    ks_tls_pems_free(&fx->pems);
     free(fx->body);
     free(fx);
     return 0;
@@ -294,48 +161,7 @@ static int teardown(void **state)
 
 /* ---- a curl client (HTTP/2 by ALPN) --------------------------------------------------- */
 
-struct xfer {
-    CURL *e;
-    struct curl_slist *hdrs;
-    char *body;
-    size_t len, cap;
-    char head[8192];
-    size_t head_len;
-    bool done;
-    CURLcode rc;
-};
-
-static size_t on_data(char *p, size_t sz, size_t n, void *ud)
-{
-    struct xfer *x = ud;
-    size_t len = sz * n;
-    if (x->len + len + 1 > x->cap) {
-        size_t cap = (x->len + len + 1) * 2;
-        char *b = realloc(x->body, cap);
-        if (!b)
-            return 0;
-        x->body = b;
-        x->cap = cap;
-    }
-    memcpy(x->body + x->len, p, len);
-    x->len += len;
-    x->body[x->len] = '\0';
-    return len;
-}
-
-static size_t on_head(char *p, size_t sz, size_t n, void *ud)
-{
-    struct xfer *x = ud;
-    size_t len = sz * n;
-    if (x->head_len + len < sizeof(x->head)) {
-        memcpy(x->head + x->head_len, p, len);
-        x->head_len += len;
-        x->head[x->head_len] = '\0';
-    }
-    return len;
-}
-
-static void xfer_init(struct fx *fx, struct xfer *x, const char *path)
+static void xfer_init(struct fx *fx, struct ks_xfer *x, const char *path)
 {
     char url[512];
     memset(x, 0, sizeof(*x));
@@ -345,9 +171,9 @@ static void xfer_init(struct fx *fx, struct xfer *x, const char *path)
     curl_easy_setopt(x->e, CURLOPT_URL, url);
     struct curl_blob ca = {fx->pems.ca, strlen(fx->pems.ca), CURL_BLOB_COPY};
     curl_easy_setopt(x->e, CURLOPT_CAINFO_BLOB, &ca);
-    curl_easy_setopt(x->e, CURLOPT_WRITEFUNCTION, on_data);
+    curl_easy_setopt(x->e, CURLOPT_WRITEFUNCTION, ks_xfer_on_data);
     curl_easy_setopt(x->e, CURLOPT_WRITEDATA, x);
-    curl_easy_setopt(x->e, CURLOPT_HEADERFUNCTION, on_head);
+    curl_easy_setopt(x->e, CURLOPT_HEADERFUNCTION, ks_xfer_on_head);
     curl_easy_setopt(x->e, CURLOPT_HEADERDATA, x);
     curl_easy_setopt(x->e, CURLOPT_PRIVATE, x);
     curl_easy_setopt(x->e, CURLOPT_NOSIGNAL, 1L);
@@ -356,36 +182,12 @@ static void xfer_init(struct fx *fx, struct xfer *x, const char *path)
     curl_easy_setopt(x->e, CURLOPT_PIPEWAIT, 1L);
 }
 
-static void xfer_free(struct xfer *x)
+static void run(struct fx *fx, double max_s, bool (*stop)(void *ud))
 {
-    curl_easy_cleanup(x->e);
-    curl_slist_free_all(x->hdrs);
-    free(x->body);
+    ks_xfer_run(fx->multi, fx->h, max_s, stop, fx);
 }
 
-static void run(struct fx *fx, double max_s, bool (*stop)(struct fx *))
-{
-    double end = now_real() + max_s;
-    int running = 1;
-    while (now_real() < end) {
-        curl_multi_perform(fx->multi, &running);
-        CURLMsg *m;
-        int left;
-        while ((m = curl_multi_info_read(fx->multi, &left)) != NULL) {
-            if (m->msg == CURLMSG_DONE) {
-                struct xfer *x = NULL;
-                curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&x);
-                x->done = true;
-                x->rc = m->data.result;
-            }
-        }
-        if (stop ? stop(fx) : running == 0)
-            break;
-        assert_int_equal(ks_http_poll(fx->h, 1, now_real()), 0);
-    }
-}
-
-static CURLcode perform(struct fx *fx, struct xfer *x)
+static CURLcode perform(struct fx *fx, struct ks_xfer *x)
 {
     curl_multi_add_handle(fx->multi, x->e);
     run(fx, 30, NULL);
@@ -394,18 +196,11 @@ static CURLcode perform(struct fx *fx, struct xfer *x)
     return x->rc;
 }
 
-static void assert_h2(struct xfer *x)
+static void assert_h2(struct ks_xfer *x)
 {
     long v = 0;
     curl_easy_getinfo(x->e, CURLINFO_HTTP_VERSION, &v);
     assert_int_equal(v, CURL_HTTP_VERSION_2_0);
-}
-
-static long status_of(struct xfer *x)
-{
-    long code = 0;
-    curl_easy_getinfo(x->e, CURLINFO_RESPONSE_CODE, &code);
-    return code;
 }
 
 /* ---- a raw h2 client ------------------------------------------------------------------ */
@@ -436,9 +231,9 @@ static void raw_open(struct fx *fx, struct rawc *r)
     assert_non_null(r->ssl);
     SSL_set_fd(r->ssl, r->fd);
     SSL_set_connect_state(r->ssl);
-    double end = now_real() + 5;
-    while (now_real() < end) {
-        assert_int_equal(ks_http_poll(fx->h, 1, now_real()), 0);
+    double end = ks_tls_now() + 5;
+    while (ks_tls_now() < end) {
+        assert_int_equal(ks_http_poll(fx->h, 1, ks_tls_now()), 0);
         if (SSL_do_handshake(r->ssl) == 1)
             break;
     }
@@ -455,9 +250,9 @@ static void raw_io(struct fx *fx, struct rawc *r, const void *data, size_t len, 
 {
     size_t sent = 0;
     char buf[16384];
-    double end = now_real() + max_s;
+    double end = ks_tls_now() + max_s;
 
-    while (now_real() < end && !r->closed) {
+    while (ks_tls_now() < end && !r->closed) {
         while (sent < len) {
             size_t n = len - sent > 16384 ? 16384 : len - sent;
             int w = SSL_write(r->ssl, (const char *)data + sent, (int)n);
@@ -466,7 +261,7 @@ static void raw_io(struct fx *fx, struct rawc *r, const void *data, size_t len, 
             sent += (size_t)w;
         }
         if (fx->h)
-            assert_int_equal(ks_http_poll(fx->h, 1, now_real()), 0);
+            assert_int_equal(ks_http_poll(fx->h, 1, ks_tls_now()), 0);
         for (;;) {
             int n = SSL_read(r->ssl, buf, sizeof(buf));
             if (n > 0) {
@@ -568,12 +363,12 @@ static long goaway_code(const struct ebb_strbuf *in)
 static void test_get_small(void **state)
 {
     struct fx *fx = *state;
-    struct xfer x;
+    struct ks_xfer x;
 
     xfer_init(fx, &x, "/small?a=b%20c");
     assert_int_equal(perform(fx, &x), CURLE_OK);
     assert_h2(&x);
-    assert_int_equal(status_of(&x), 200);
+    assert_int_equal(ks_xfer_status(&x), 200);
     assert_string_equal(x.body, "{\"kind\":\"Small\"}\n");
     assert_non_null(strstr(x.head, "HTTP/2 200"));
     assert_non_null(strstr(x.head, "\r\naudit-id: "));
@@ -588,19 +383,19 @@ static void test_get_small(void **state)
     char host[64];
     snprintf(host, sizeof(host), "127.0.0.1:%d", fx->port);
     assert_string_equal(fx->host, host); /* from :authority */
-    xfer_free(&x);
+    ks_xfer_free(&x);
 
     /* extra headers and a 404 for the unknown */
     xfer_init(fx, &x, "/hdr");
     assert_int_equal(perform(fx, &x), CURLE_OK);
-    assert_int_equal(status_of(&x), 429);
+    assert_int_equal(ks_xfer_status(&x), 429);
     assert_non_null(strstr(x.head, "\r\nretry-after: 3\r\n"));
-    xfer_free(&x);
+    ks_xfer_free(&x);
     xfer_init(fx, &x, "/nothing");
     assert_int_equal(perform(fx, &x), CURLE_OK);
-    assert_int_equal(status_of(&x), 404);
+    assert_int_equal(ks_xfer_status(&x), 404);
     assert_non_null(strstr(x.body, "\"reason\":\"NotFound\""));
-    xfer_free(&x);
+    ks_xfer_free(&x);
 
     /* HEAD: the length, no body */
     xfer_init(fx, &x, "/size/5000");
@@ -608,13 +403,13 @@ static void test_get_small(void **state)
     assert_int_equal(perform(fx, &x), CURLE_OK);
     assert_non_null(strstr(x.head, "\r\ncontent-length: 5000\r\n"));
     assert_int_equal(x.len, 0);
-    xfer_free(&x);
+    ks_xfer_free(&x);
 }
 
 static void test_get_large(void **state)
 {
     struct fx *fx = *state;
-    struct xfer x;
+    struct ks_xfer x;
     size_t n = 3u << 20; /* above every window: flow control */
 
     char path[64];
@@ -623,17 +418,17 @@ static void test_get_large(void **state)
     curl_easy_setopt(x.e, CURLOPT_BUFFERSIZE, 1024L); /* a slow reader */
     assert_int_equal(perform(fx, &x), CURLE_OK);
     assert_h2(&x);
-    assert_int_equal(status_of(&x), 200);
+    assert_int_equal(ks_xfer_status(&x), 200);
     assert_int_equal(x.len, n);
     for (size_t i = 0; i < n; i += 4099)
         assert_int_equal(x.body[i], (char)('a' + i % 26));
-    xfer_free(&x);
+    ks_xfer_free(&x);
 }
 
 static void test_post_body(void **state)
 {
     struct fx *fx = *state;
-    struct xfer x;
+    struct ks_xfer x;
     size_t n = 2u << 20;
     char *data = malloc(n);
     assert_non_null(data);
@@ -646,17 +441,17 @@ static void test_post_body(void **state)
     curl_easy_setopt(x.e, CURLOPT_POSTFIELDS, data);
     curl_easy_setopt(x.e, CURLOPT_POSTFIELDSIZE, (long)n);
     curl_easy_setopt(x.e, CURLOPT_EXPECT_100_TIMEOUT_MS, 5000L);
-    double t0 = now_real();
+    double t0 = ks_tls_now();
     assert_int_equal(perform(fx, &x), CURLE_OK);
-    assert_true(now_real() - t0 < 4.0);
+    assert_true(ks_tls_now() - t0 < 4.0);
     assert_h2(&x);
-    assert_int_equal(status_of(&x), 201);
+    assert_int_equal(ks_xfer_status(&x), 201);
     assert_string_equal(fx->method, "POST");
     assert_int_equal(fx->body_len, n);
     assert_memory_equal(fx->body, data, n);
     assert_int_equal(x.len, n);
     assert_memory_equal(x.body, data, n);
-    xfer_free(&x);
+    ks_xfer_free(&x);
     free(data);
 }
 
@@ -669,39 +464,41 @@ static void test_too_large(void **state)
 
     static char data[5000];
     memset(data, 'x', sizeof(data));
-    struct xfer x;
+    struct ks_xfer x;
     xfer_init(fx, &x, "/echo");
     curl_easy_setopt(x.e, CURLOPT_POSTFIELDS, data);
     curl_easy_setopt(x.e, CURLOPT_POSTFIELDSIZE, (long)sizeof(data));
     perform(fx, &x);
-    assert_int_equal(status_of(&x), 413);
+    assert_int_equal(ks_xfer_status(&x), 413);
     assert_non_null(strstr(x.body, "\"message\":\"Request entity too large: limit is 1000\""));
     assert_int_equal(fx->handled, 0);
-    xfer_free(&x);
+    ks_xfer_free(&x);
 
     /* the connection still serves */
     xfer_init(fx, &x, "/small");
     assert_int_equal(perform(fx, &x), CURLE_OK);
-    assert_int_equal(status_of(&x), 200);
-    xfer_free(&x);
+    assert_int_equal(ks_xfer_status(&x), 200);
+    ks_xfer_free(&x);
 }
 
 /* ---- streams ---------------------------------------------------------------------------- */
 
-static bool stream_open(struct fx *fx)
+static bool stream_open(void *ud)
 {
+    struct fx *fx = ud;
     return fx->n_streams > 0;
 }
 
-static bool four_streams(struct fx *fx)
+static bool four_streams(void *ud)
 {
+    struct fx *fx = ud;
     return fx->n_streams >= 4;
 }
 
 static void test_watch(void **state)
 {
     struct fx *fx = *state;
-    struct xfer x;
+    struct ks_xfer x;
 
     xfer_init(fx, &x, "/watch");
     curl_multi_add_handle(fx->multi, x.e);
@@ -719,19 +516,19 @@ static void test_watch(void **state)
     assert_true(x.done);
     assert_int_equal(x.rc, CURLE_OK);
     assert_h2(&x);
-    assert_int_equal(status_of(&x), 200);
+    assert_int_equal(ks_xfer_status(&x), 200);
     assert_string_equal(x.body, "{\"type\":\"ADDED\",\"n\":0}\n{\"type\":\"ADDED\",\"n\":1}\n"
                                 "{\"type\":\"ADDED\",\"n\":2}\n");
     assert_null(strstr(x.head, "content-length"));
     assert_int_equal(fx->closed[0], 0);
-    xfer_free(&x);
+    ks_xfer_free(&x);
 
     /* sent and ended inside the handler */
     xfer_init(fx, &x, "/watch-now");
     assert_int_equal(perform(fx, &x), CURLE_OK);
     assert_string_equal(x.body, "{\"type\":\"ERROR\"}\n");
     assert_int_equal(fx->closed[1], 0);
-    xfer_free(&x);
+    ks_xfer_free(&x);
 }
 
 static void test_cancel(void **state)
@@ -789,30 +586,31 @@ static void test_cancel(void **state)
     assert_int_equal(fx->n_streams, 3);
     raw_close(&r);
     for (int i = 0; i < 100 && !fx->closed[2]; i++)
-        assert_int_equal(ks_http_poll(fx->h, 5, now_real()), 0);
+        assert_int_equal(ks_http_poll(fx->h, 5, ks_tls_now()), 0);
     assert_int_equal(fx->closed[2], 1);
 
     /* curl leaving a watch */
-    struct xfer x;
+    struct ks_xfer x;
     xfer_init(fx, &x, "/watch");
     curl_multi_add_handle(fx->multi, x.e);
     run(fx, 5, four_streams);
     assert_int_equal(fx->n_streams, 4);
     curl_multi_remove_handle(fx->multi, x.e);
-    xfer_free(&x);
+    ks_xfer_free(&x);
     curl_multi_cleanup(fx->multi); /* closes the connection */
     fx->multi = curl_multi_init();
     assert_non_null(fx->multi);
     for (int i = 0; i < 100 && !fx->closed[3]; i++)
-        assert_int_equal(ks_http_poll(fx->h, 5, now_real()), 0);
+        assert_int_equal(ks_http_poll(fx->h, 5, ks_tls_now()), 0);
     assert_int_equal(fx->closed[3], 1);
     for (int i = 0; i < 4; i++)
         assert_int_equal(fx->closed[i], 1);
     ebb_strbuf_release(&b);
 }
 
-static bool all_streams(struct fx *fx)
+static bool all_streams(void *ud)
 {
+    struct fx *fx = ud;
     return fx->n_streams == 100;
 }
 
@@ -820,13 +618,13 @@ static void test_concurrent(void **state)
 {
     struct fx *fx = *state;
     enum { N = 100 };
-    struct xfer *xs = calloc(2 * N, sizeof(*xs));
+    struct ks_xfer *xs = calloc(2 * N, sizeof(*xs));
     assert_non_null(xs);
 
     /* one connection first, then 100 watches and 100 GETs multiplexed on it */
     xfer_init(fx, &xs[0], "/small");
     assert_int_equal(perform(fx, &xs[0]), CURLE_OK);
-    xfer_free(&xs[0]);
+    ks_xfer_free(&xs[0]);
     fx->handled = 0;
     for (int i = 0; i < N; i++) {
         xfer_init(fx, &xs[i], "/watch");
@@ -865,7 +663,7 @@ static void test_concurrent(void **state)
             assert_int_equal(xs[i].len, (size_t)(2000 + i - N));
         }
         curl_multi_remove_handle(fx->multi, xs[i].e);
-        xfer_free(&xs[i]);
+        ks_xfer_free(&xs[i]);
     }
     free(xs);
 }
@@ -1243,11 +1041,11 @@ static void test_fuzz(void **state)
         ebb_strbuf_release(&b);
     }
     /* still serving */
-    struct xfer x;
+    struct ks_xfer x;
     xfer_init(fx, &x, "/small");
     assert_int_equal(perform(fx, &x), CURLE_OK);
-    assert_int_equal(status_of(&x), 200);
-    xfer_free(&x);
+    assert_int_equal(ks_xfer_status(&x), 200);
+    ks_xfer_free(&x);
 }
 
 static void test_graceful_goaway(void **state)

@@ -31,140 +31,14 @@
 #include <openssl/x509v3.h>
 
 #include "../../cmd/kubesim/ks.h"
-
-/* ---- certificates ----------------------------------------------------------------------- */
-
-static int add_ext(X509 *cert, X509 *issuer, int nid, const char *value)
-{
-    X509V3_CTX v3;
-    X509V3_set_ctx_nodb(&v3);
-    X509V3_set_ctx(&v3, issuer, cert, NULL, NULL, 0);
-    X509_EXTENSION *ext = X509V3_EXT_conf_nid(NULL, &v3, nid, value);
-    if (!ext)
-        return 0;
-    int ok = X509_add_ext(cert, ext, -1) == 1;
-    X509_EXTENSION_free(ext);
-    return ok;
-}
-
-/* kind: 0 CA, 1 server, 2 client. orgs: NULL-terminated O entries. */
-static X509 *make_cert(EVP_PKEY *key, const char *cn, const char *const *orgs, X509 *issuer,
-                       EVP_PKEY *issuer_key, int kind, long serial)
-{
-    X509 *cert = X509_new();
-    int ok = cert != NULL;
-    ok = ok && X509_set_version(cert, 2) == 1;
-    ok = ok && ASN1_INTEGER_set(X509_get_serialNumber(cert), serial) == 1;
-    ok = ok && X509_gmtime_adj(X509_getm_notBefore(cert), -3600) != NULL;
-    ok = ok && X509_gmtime_adj(X509_getm_notAfter(cert), 86400L) != NULL;
-    ok = ok && X509_set_pubkey(cert, key) == 1;
-    X509_NAME *name = ok ? X509_get_subject_name(cert) : NULL;
-    for (size_t i = 0; ok && orgs && orgs[i]; i++)
-        ok = X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC, (const unsigned char *)orgs[i], -1,
-                                        -1, 0) == 1;
-    ok = ok && X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1,
-                                          -1, 0) == 1;
-    ok = ok && X509_set_issuer_name(cert, issuer ? X509_get_subject_name(issuer) : name) == 1;
-    X509 *iss = issuer ? issuer : cert;
-    ok = ok && add_ext(cert, iss, NID_subject_key_identifier, "hash");
-    if (kind == 0) {
-        ok = ok && add_ext(cert, iss, NID_basic_constraints, "critical,CA:TRUE");
-        ok = ok && add_ext(cert, iss, NID_key_usage, "critical,keyCertSign,cRLSign");
-    } else {
-        ok = ok && add_ext(cert, iss, NID_basic_constraints, "critical,CA:FALSE");
-        ok = ok && add_ext(cert, iss, NID_key_usage, "critical,digitalSignature");
-        ok = ok && add_ext(cert, iss, NID_ext_key_usage, kind == 1 ? "serverAuth" : "clientAuth");
-        if (kind == 1)
-            ok = ok && add_ext(cert, iss, NID_subject_alt_name, "DNS:localhost,IP:127.0.0.1");
-    }
-    ok = ok && X509_sign(cert, issuer_key ? issuer_key : key, EVP_sha256()) > 0;
-    if (!ok) {
-        X509_free(cert);
-        cert = NULL;
-    }
-    return cert;
-}
-
-static char *pem_of(X509 *cert, EVP_PKEY *key)
-{
-    char *out = NULL, *data = NULL;
-    BIO *bio = BIO_new(BIO_s_mem());
-    if (!bio)
-        return NULL;
-    int ok = cert ? PEM_write_bio_X509(bio, cert)
-                  : PEM_write_bio_PrivateKey(bio, key, NULL, NULL, 0, NULL, NULL);
-    long n = ok == 1 ? BIO_get_mem_data(bio, &data) : -1;
-    if (n >= 0 && (out = malloc((size_t)n + 1)) != NULL) {
-        memcpy(out, data, (size_t)n);
-        out[n] = '\0';
-    }
-    BIO_free(bio);
-    return out;
-}
-
-struct pems {
-    char *ca, *srv_cert, *srv_key, *cli_cert, *cli_key, *other_cert, *other_key;
-};
-
-static void make_pems(struct pems *p)
-{
-    EVP_PKEY *ca_key = EVP_EC_gen("P-256"), *srv_key = EVP_EC_gen("P-256");
-    EVP_PKEY *cli_key = EVP_EC_gen("P-256"), *oca_key = EVP_EC_gen("P-256");
-    EVP_PKEY *oth_key = EVP_EC_gen("P-256");
-    assert_non_null(ca_key);
-    assert_non_null(srv_key);
-    assert_non_null(cli_key);
-    assert_non_null(oca_key);
-    assert_non_null(oth_key);
-    static const char *const groups[] = {"devs", "ops", NULL};
-    X509 *ca = make_cert(ca_key, "test CA", NULL, NULL, NULL, 0, 1);
-    X509 *oca = make_cert(oca_key, "other CA", NULL, NULL, NULL, 0, 1);
-    assert_non_null(ca);
-    assert_non_null(oca);
-    X509 *srv = make_cert(srv_key, "kubesim", NULL, ca, ca_key, 1, 2);
-    X509 *cli = make_cert(cli_key, "jane", groups, ca, ca_key, 2, 3);
-    X509 *oth = make_cert(oth_key, "mallory", groups, oca, oca_key, 2, 4);
-    assert_non_null(srv);
-    assert_non_null(cli);
-    assert_non_null(oth);
-    p->ca = pem_of(ca, NULL);
-    p->srv_cert = pem_of(srv, NULL);
-    p->srv_key = pem_of(NULL, srv_key);
-    p->cli_cert = pem_of(cli, NULL);
-    p->cli_key = pem_of(NULL, cli_key);
-    p->other_cert = pem_of(oth, NULL);
-    p->other_key = pem_of(NULL, oth_key);
-    assert_true(p->ca && p->srv_cert && p->srv_key && p->cli_cert && p->cli_key && p->other_cert &&
-                p->other_key);
-    X509_free(ca);
-    X509_free(oca);
-    X509_free(srv);
-    X509_free(cli);
-    X509_free(oth);
-    EVP_PKEY_free(ca_key);
-    EVP_PKEY_free(srv_key);
-    EVP_PKEY_free(cli_key);
-    EVP_PKEY_free(oca_key);
-    EVP_PKEY_free(oth_key);
-}
-
-static void free_pems(struct pems *p)
-{
-    free(p->ca);
-    free(p->srv_cert);
-    free(p->srv_key);
-    free(p->cli_cert);
-    free(p->cli_key);
-    free(p->other_cert);
-    free(p->other_key);
-}
+#include "kubesim_tls_fixture.h"
 
 /* ---- the fixture and its handler -------------------------------------------------------- */
 
 #define MAX_STREAMS 1100
 
 struct fx {
-    struct pems pems;
+    struct ks_tls_pems pems;
     ks_http *h;
     CURLM *multi;
     int port;
@@ -189,13 +63,6 @@ struct fx {
     int closed[MAX_STREAMS];
     int stream_ud[MAX_STREAMS];
 };
-
-static double now_real(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void on_close(void *ud)
 {
@@ -323,7 +190,7 @@ static int setup(void **state)
     struct fx *fx = calloc(1, sizeof(*fx));
     if (!fx)
         return -1;
-    make_pems(&fx->pems);
+    ks_tls_pems_make(&fx->pems);
     fx_start(fx, 0);
     *state = fx;
     return 0;
@@ -334,7 +201,7 @@ static int teardown(void **state)
     struct fx *fx = *state;
     curl_multi_cleanup(fx->multi);
     ks_http_free(fx->h);
-    free_pems(&fx->pems);
+    ks_tls_pems_free(&fx->pems);
     free(fx->body);
     free(fx);
     return 0;
@@ -342,52 +209,9 @@ static int teardown(void **state)
 
 /* ---- a curl client ---------------------------------------------------------------------- */
 
-struct xfer {
-    CURL *e;
-    struct curl_slist *hdrs;
-    char *body;
-    size_t len, cap;
-    char head[8192];
-    size_t head_len;
-    const char *upload;
-    size_t upload_len, upload_off;
-    bool done;
-    CURLcode rc;
-};
-
-static size_t on_data(char *p, size_t sz, size_t n, void *ud)
-{
-    struct xfer *x = ud;
-    size_t len = sz * n;
-    if (x->len + len + 1 > x->cap) {
-        size_t cap = (x->len + len + 1) * 2;
-        char *b = realloc(x->body, cap);
-        if (!b)
-            return 0;
-        x->body = b;
-        x->cap = cap;
-    }
-    memcpy(x->body + x->len, p, len);
-    x->len += len;
-    x->body[x->len] = '\0';
-    return len;
-}
-
-static size_t on_head(char *p, size_t sz, size_t n, void *ud)
-{
-    struct xfer *x = ud;
-    size_t len = sz * n;
-    if (x->head_len + len < sizeof(x->head)) {
-        memcpy(x->head + x->head_len, p, len);
-        x->head_len += len;
-        x->head[x->head_len] = '\0';
-    }
-    return len;
-}
-
 static size_t on_upload(char *p, size_t sz, size_t n, void *ud)
 {
-    struct xfer *x = ud;
+    struct ks_xfer *x = ud;
     size_t len = sz * n, left = x->upload_len - x->upload_off;
     if (len > left)
         len = left;
@@ -400,7 +224,7 @@ static size_t on_upload(char *p, size_t sz, size_t n, void *ud)
 
 enum { CERT_NONE, CERT_OURS, CERT_OTHER };
 
-static void xfer_init(struct fx *fx, struct xfer *x, const char *path, int cert)
+static void xfer_init(struct fx *fx, struct ks_xfer *x, const char *path, int cert)
 {
     char url[512];
     memset(x, 0, sizeof(*x));
@@ -410,9 +234,9 @@ static void xfer_init(struct fx *fx, struct xfer *x, const char *path, int cert)
     curl_easy_setopt(x->e, CURLOPT_URL, url);
     struct curl_blob ca = {fx->pems.ca, strlen(fx->pems.ca), CURL_BLOB_COPY};
     curl_easy_setopt(x->e, CURLOPT_CAINFO_BLOB, &ca);
-    curl_easy_setopt(x->e, CURLOPT_WRITEFUNCTION, on_data);
+    curl_easy_setopt(x->e, CURLOPT_WRITEFUNCTION, ks_xfer_on_data);
     curl_easy_setopt(x->e, CURLOPT_WRITEDATA, x);
-    curl_easy_setopt(x->e, CURLOPT_HEADERFUNCTION, on_head);
+    curl_easy_setopt(x->e, CURLOPT_HEADERFUNCTION, ks_xfer_on_head);
     curl_easy_setopt(x->e, CURLOPT_HEADERDATA, x);
     curl_easy_setopt(x->e, CURLOPT_PRIVATE, x);
     curl_easy_setopt(x->e, CURLOPT_NOSIGNAL, 1L);
@@ -431,7 +255,7 @@ static void xfer_init(struct fx *fx, struct xfer *x, const char *path, int cert)
     }
 }
 
-static void xfer_reset(struct xfer *x)
+static void xfer_reset(struct ks_xfer *x)
 {
     x->len = 0;
     x->head_len = 0;
@@ -440,38 +264,12 @@ static void xfer_reset(struct xfer *x)
     x->upload_off = 0;
 }
 
-static void xfer_free(struct xfer *x)
+static void run(struct fx *fx, double max_s, bool (*stop)(void *ud))
 {
-    curl_easy_cleanup(x->e);
-    curl_slist_free_all(x->hdrs);
-    free(x->body);
+    ks_xfer_run(fx->multi, fx->h, max_s, stop, fx);
 }
 
-/* Runs the multi and the server until every transfer is done, or stop()
- * says so, or max_s passed. */
-static void run(struct fx *fx, double max_s, bool (*stop)(struct fx *))
-{
-    double end = now_real() + max_s;
-    int running = 1;
-    while (now_real() < end) {
-        curl_multi_perform(fx->multi, &running);
-        CURLMsg *m;
-        int left;
-        while ((m = curl_multi_info_read(fx->multi, &left)) != NULL) {
-            if (m->msg == CURLMSG_DONE) {
-                struct xfer *x = NULL;
-                curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&x);
-                x->done = true;
-                x->rc = m->data.result;
-            }
-        }
-        if (stop ? stop(fx) : running == 0)
-            break;
-        assert_int_equal(ks_http_poll(fx->h, 1, now_real()), 0);
-    }
-}
-
-static CURLcode perform(struct fx *fx, struct xfer *x)
+static CURLcode perform(struct fx *fx, struct ks_xfer *x)
 {
     xfer_reset(x);
     curl_multi_add_handle(fx->multi, x->e);
@@ -479,13 +277,6 @@ static CURLcode perform(struct fx *fx, struct xfer *x)
     curl_multi_remove_handle(fx->multi, x->e);
     assert_true(x->done);
     return x->rc;
-}
-
-static long status_of(struct xfer *x)
-{
-    long code = 0;
-    curl_easy_getinfo(x->e, CURLINFO_RESPONSE_CODE, &code);
-    return code;
 }
 
 /* ---- a raw TLS client --------------------------------------------------------------------- */
@@ -515,10 +306,10 @@ static void raw_exchange(struct fx *fx, const char *data, size_t len, const char
     SSL_set_connect_state(ssl);
     memset(out, 0, sizeof(*out));
     size_t sent = 0;
-    double end = now_real() + 5;
+    double end = ks_tls_now() + 5;
     char buf[16384];
-    while (now_real() < end && !out->closed) {
-        assert_int_equal(ks_http_poll(fx->h, 1, now_real()), 0);
+    while (ks_tls_now() < end && !out->closed) {
+        assert_int_equal(ks_http_poll(fx->h, 1, ks_tls_now()), 0);
         if (!SSL_is_init_finished(ssl)) {
             int r = SSL_do_handshake(ssl);
             if (r != 1) {
@@ -606,12 +397,12 @@ static void test_get_small(void **state)
     free(r.buf);
 
     /* the same through curl */
-    struct xfer x;
+    struct ks_xfer x;
     xfer_init(fx, &x, "/small", CERT_NONE);
     assert_int_equal(perform(fx, &x), CURLE_OK);
-    assert_int_equal(status_of(&x), 200);
+    assert_int_equal(ks_xfer_status(&x), 200);
     assert_string_equal(x.body, "{\"kind\":\"Small\"}\n");
-    xfer_free(&x);
+    ks_xfer_free(&x);
 }
 
 static void test_framing(void **state)
@@ -647,18 +438,18 @@ static void test_framing(void **state)
         free(r.buf);
     }
 
-    struct xfer x;
+    struct ks_xfer x;
     xfer_init(fx, &x, "/size/100000", CERT_NONE);
     assert_int_equal(perform(fx, &x), CURLE_OK);
     assert_int_equal(x.len, 100000);
     assert_int_equal(x.body[99999], 'a' + 99999 % 26);
-    xfer_free(&x);
+    ks_xfer_free(&x);
 }
 
 static void test_post_bodies(void **state)
 {
     struct fx *fx = *state;
-    struct xfer x;
+    struct ks_xfer x;
     size_t n = 10000;
     char *data = malloc(n + 1);
     assert_non_null(data);
@@ -671,14 +462,14 @@ static void test_post_bodies(void **state)
     curl_easy_setopt(x.e, CURLOPT_POSTFIELDS, data);
     curl_easy_setopt(x.e, CURLOPT_POSTFIELDSIZE, (long)n);
     assert_int_equal(perform(fx, &x), CURLE_OK);
-    assert_int_equal(status_of(&x), 201);
+    assert_int_equal(ks_xfer_status(&x), 201);
     assert_string_equal(fx->method, "POST");
     assert_int_equal(fx->body_len, n);
     assert_memory_equal(fx->body, data, n);
     assert_int_equal(fx->body[n], '\0');
     assert_int_equal(x.len, n);
     assert_non_null(strstr(x.head, "Content-Type: text/plain; charset=utf-8\r\n"));
-    xfer_free(&x);
+    ks_xfer_free(&x);
 
     /* chunked upload */
     xfer_init(fx, &x, "/echo", CERT_NONE);
@@ -691,11 +482,11 @@ static void test_post_bodies(void **state)
     x.upload = data;
     x.upload_len = n;
     assert_int_equal(perform(fx, &x), CURLE_OK);
-    assert_int_equal(status_of(&x), 201);
+    assert_int_equal(ks_xfer_status(&x), 201);
     assert_string_equal(fx->method, "PUT");
     assert_int_equal(fx->body_len, n);
     assert_memory_equal(fx->body, data, n);
-    xfer_free(&x);
+    ks_xfer_free(&x);
     free(data);
 
     /* raw chunked with an extension and a trailer, then a pipelined GET */
@@ -713,7 +504,7 @@ static void test_post_bodies(void **state)
 static void test_expect_continue(void **state)
 {
     struct fx *fx = *state;
-    struct xfer x;
+    struct ks_xfer x;
     size_t n = 2u << 20;
     char *data = malloc(n);
     assert_non_null(data);
@@ -724,20 +515,20 @@ static void test_expect_continue(void **state)
     curl_easy_setopt(x.e, CURLOPT_POSTFIELDS, data);
     curl_easy_setopt(x.e, CURLOPT_POSTFIELDSIZE, (long)n);
     curl_easy_setopt(x.e, CURLOPT_EXPECT_100_TIMEOUT_MS, 5000L);
-    double t0 = now_real();
+    double t0 = ks_tls_now();
     assert_int_equal(perform(fx, &x), CURLE_OK);
-    assert_true(now_real() - t0 < 4.0); /* did not wait for the expect timeout */
-    assert_int_equal(status_of(&x), 201);
+    assert_true(ks_tls_now() - t0 < 4.0); /* did not wait for the expect timeout */
+    assert_int_equal(ks_xfer_status(&x), 201);
     assert_int_equal(fx->body_len, n);
     assert_int_equal(x.len, n);
-    xfer_free(&x);
+    ks_xfer_free(&x);
     free(data);
 }
 
 static void test_too_large(void **state)
 {
     struct fx *fx = *state;
-    struct xfer x;
+    struct ks_xfer x;
     char data[1500];
     memset(data, 'q', sizeof(data));
 
@@ -754,12 +545,12 @@ static void test_too_large(void **state)
     curl_easy_setopt(x.e, CURLOPT_POSTFIELDSIZE, (long)sizeof(data));
     int handled = fx->handled;
     assert_int_equal(perform(fx, &x), CURLE_OK);
-    assert_int_equal(status_of(&x), 413);
+    assert_int_equal(ks_xfer_status(&x), 413);
     assert_string_equal(x.body, want);
     assert_non_null(strstr(x.head, "HTTP/1.1 413 Request Entity Too Large\r\n"));
     assert_non_null(strstr(x.head, "Connection: close\r\n"));
     assert_int_equal(fx->handled, handled);
-    xfer_free(&x);
+    ks_xfer_free(&x);
 
     /* chunked, found out while reading */
     xfer_init(fx, &x, "/echo", CERT_NONE);
@@ -772,19 +563,19 @@ static void test_too_large(void **state)
     x.upload = data;
     x.upload_len = sizeof(data);
     perform(fx, &x);
-    assert_int_equal(status_of(&x), 413);
+    assert_int_equal(ks_xfer_status(&x), 413);
     assert_string_equal(x.body, want);
     assert_int_equal(fx->handled, handled);
-    xfer_free(&x);
+    ks_xfer_free(&x);
 
     /* at the limit: fine */
     xfer_init(fx, &x, "/echo", CERT_NONE);
     curl_easy_setopt(x.e, CURLOPT_POSTFIELDS, data);
     curl_easy_setopt(x.e, CURLOPT_POSTFIELDSIZE, 1000L);
     assert_int_equal(perform(fx, &x), CURLE_OK);
-    assert_int_equal(status_of(&x), 201);
+    assert_int_equal(ks_xfer_status(&x), 201);
     assert_int_equal(x.len, 1000);
-    xfer_free(&x);
+    ks_xfer_free(&x);
 }
 
 static void test_bad_requests(void **state)
@@ -856,7 +647,7 @@ static void test_bad_requests(void **state)
 static void test_keep_alive(void **state)
 {
     struct fx *fx = *state;
-    struct xfer x;
+    struct ks_xfer x;
     long conns = -1;
 
     xfer_init(fx, &x, "/small", CERT_NONE);
@@ -868,7 +659,7 @@ static void test_keep_alive(void **state)
     curl_easy_getinfo(x.e, CURLINFO_NUM_CONNECTS, &conns);
     assert_int_equal(conns, 0);
     assert_true(fx->conn_id == first);
-    xfer_free(&x);
+    ks_xfer_free(&x);
 
     /* Connection: close is honoured */
     struct raw r;
@@ -934,7 +725,7 @@ static void test_headers(void **state)
 static void test_query(void **state)
 {
     struct fx *fx = *state;
-    struct xfer x;
+    struct ks_xfer x;
 
     xfer_init(fx, &x,
               "/small?a=b%20c&plus=x+y&empty=&flag&a=second&bad=%zz&utf=%C3%A9t%c3%a9"
@@ -957,7 +748,7 @@ static void test_query(void **state)
     assert_int_equal(perform(fx, &x), CURLE_OK);
     assert_string_equal(fx->q[7], "plain");
     assert_string_equal(fx->copy_amp, "plain");
-    xfer_free(&x);
+    ks_xfer_free(&x);
 
     /* a request built by hand (tests of other modules) */
     struct ks_header hs[] = {{"Content-Type", "application/json"}};
@@ -1062,13 +853,15 @@ static void test_fixture_bodies(void **state)
     assert_true(checked >= 12);
 }
 
-static bool stream_open(struct fx *fx)
+static bool stream_open(void *ud)
 {
+    struct fx *fx = ud;
     return fx->n_streams > 0;
 }
 
-static bool got_three(struct fx *fx)
+static bool got_three(void *ud)
 {
+    struct fx *fx = ud;
     (void)fx;
     return false;
 }
@@ -1076,7 +869,7 @@ static bool got_three(struct fx *fx)
 static void test_stream(void **state)
 {
     struct fx *fx = *state;
-    struct xfer x;
+    struct ks_xfer x;
 
     xfer_init(fx, &x, "/watch", CERT_NONE);
     curl_multi_add_handle(fx->multi, x.e);
@@ -1110,7 +903,7 @@ static void test_stream(void **state)
     assert_int_equal(perform(fx, &x), CURLE_OK);
     curl_easy_getinfo(x.e, CURLINFO_NUM_CONNECTS, &conns);
     assert_int_equal(conns, 0);
-    xfer_free(&x);
+    ks_xfer_free(&x);
 
     /* a stream answered and ended inside the handler */
     struct raw r;
@@ -1122,15 +915,16 @@ static void test_stream(void **state)
     free(r.buf);
 }
 
-static bool closed0(struct fx *fx)
+static bool closed0(void *ud)
 {
+    struct fx *fx = ud;
     return fx->closed[0] > 0;
 }
 
 static void test_stream_client_close(void **state)
 {
     struct fx *fx = *state;
-    struct xfer x;
+    struct ks_xfer x;
 
     xfer_init(fx, &x, "/watch", CERT_NONE);
     curl_multi_add_handle(fx->multi, x.e);
@@ -1139,7 +933,7 @@ static void test_stream_client_close(void **state)
     run(fx, 0.2, got_three);
     assert_string_equal(x.body, "{\"a\":1}\n");
     curl_multi_remove_handle(fx->multi, x.e); /* closes the connection mid-stream */
-    xfer_free(&x);
+    ks_xfer_free(&x);
     run(fx, 5, closed0);
     assert_int_equal(fx->closed[0], 1);
     run(fx, 0.2, got_three);
@@ -1155,7 +949,7 @@ static void test_stream_client_close(void **state)
     fx->h = NULL;
     assert_int_equal(fx->closed[1], 1);
     curl_multi_remove_handle(fx->multi, x.e);
-    xfer_free(&x);
+    ks_xfer_free(&x);
     curl_multi_cleanup(fx->multi);
     fx_start(fx, 0);
 }
@@ -1163,7 +957,7 @@ static void test_stream_client_close(void **state)
 static void test_stream_backlog(void **state)
 {
     struct fx *fx = *state;
-    struct xfer x;
+    struct ks_xfer x;
 
     xfer_init(fx, &x, "/watch", CERT_NONE);
     curl_multi_add_handle(fx->multi, x.e);
@@ -1181,7 +975,7 @@ static void test_stream_backlog(void **state)
     free(chunk);
     run(fx, 1, NULL);
     curl_multi_remove_handle(fx->multi, x.e);
-    xfer_free(&x);
+    ks_xfer_free(&x);
     assert_int_equal(fx->closed[0], 1);
 
     /* the same while still inside the handler */
@@ -1189,13 +983,13 @@ static void test_stream_backlog(void **state)
     perform(fx, &x);
     assert_int_equal(fx->n_streams, 2);
     assert_int_equal(fx->closed[1], 1);
-    xfer_free(&x);
+    ks_xfer_free(&x);
 }
 
 static void test_client_cert(void **state)
 {
     struct fx *fx = *state;
-    struct xfer x;
+    struct ks_xfer x;
 
     xfer_init(fx, &x, "/small", CERT_OURS);
     assert_int_equal(perform(fx, &x), CURLE_OK);
@@ -1203,35 +997,35 @@ static void test_client_cert(void **state)
     assert_string_equal(fx->user, "jane");
     assert_int_equal(fx->n_groups, 2);
     assert_string_equal(fx->groups, "devs,ops");
-    xfer_free(&x);
+    ks_xfer_free(&x);
 
     xfer_init(fx, &x, "/small", CERT_NONE);
     assert_int_equal(perform(fx, &x), CURLE_OK);
     assert_false(fx->had_user);
     assert_int_equal(fx->n_groups, 0);
-    xfer_free(&x);
+    ks_xfer_free(&x);
 
     /* a certificate from another CA: served, but no identity */
     xfer_init(fx, &x, "/small", CERT_OTHER);
     assert_int_equal(perform(fx, &x), CURLE_OK);
-    assert_int_equal(status_of(&x), 200);
+    assert_int_equal(ks_xfer_status(&x), 200);
     assert_false(fx->had_user);
-    xfer_free(&x);
+    ks_xfer_free(&x);
 }
 
 static void test_latency(void **state)
 {
     struct fx *fx = *state;
-    struct xfer x, y;
+    struct ks_xfer x, y;
 
     ks_http_set_latency(fx->h, 300);
     xfer_init(fx, &x, "/small", CERT_NONE);
     xfer_init(fx, &y, "/healthz", CERT_NONE);
-    double t0 = now_real();
+    double t0 = ks_tls_now();
     curl_multi_add_handle(fx->multi, x.e);
     curl_multi_add_handle(fx->multi, y.e);
     run(fx, 10, NULL);
-    double dt = now_real() - t0;
+    double dt = ks_tls_now() - t0;
     curl_multi_remove_handle(fx->multi, x.e);
     curl_multi_remove_handle(fx->multi, y.e);
     assert_int_equal(x.rc, CURLE_OK);
@@ -1239,37 +1033,37 @@ static void test_latency(void **state)
     assert_string_equal(y.body, "ok");
     assert_true(dt >= 0.3);
     assert_true(dt < 0.55); /* both at once: the loop did not block */
-    xfer_free(&x);
-    xfer_free(&y);
+    ks_xfer_free(&x);
+    ks_xfer_free(&y);
     ks_http_set_latency(fx->h, 0);
     xfer_init(fx, &x, "/small", CERT_NONE);
-    t0 = now_real();
+    t0 = ks_tls_now();
     assert_int_equal(perform(fx, &x), CURLE_OK);
-    assert_true(now_real() - t0 < 0.3);
-    xfer_free(&x);
+    assert_true(ks_tls_now() - t0 < 0.3);
+    ks_xfer_free(&x);
 }
 
 static void test_refuse(void **state)
 {
     struct fx *fx = *state;
-    struct xfer x;
+    struct ks_xfer x;
 
-    ks_http_refuse_until(fx->h, now_real() + 30);
+    ks_http_refuse_until(fx->h, ks_tls_now() + 30);
     xfer_init(fx, &x, "/small", CERT_NONE);
     CURLcode rc = perform(fx, &x);
     assert_int_not_equal(rc, CURLE_OK);
-    assert_int_equal(status_of(&x), 0);
+    assert_int_equal(ks_xfer_status(&x), 0);
     ks_http_refuse_until(fx->h, 0);
     curl_easy_setopt(x.e, CURLOPT_FRESH_CONNECT, 1L);
     assert_int_equal(perform(fx, &x), CURLE_OK);
-    assert_int_equal(status_of(&x), 200);
-    xfer_free(&x);
+    assert_int_equal(ks_xfer_status(&x), 200);
+    ks_xfer_free(&x);
 }
 
 static void test_many_sequential(void **state)
 {
     struct fx *fx = *state;
-    struct xfer x;
+    struct ks_xfer x;
     uint64_t before = ks_http_requests_served(fx->h);
 
     xfer_init(fx, &x, "/small", CERT_NONE);
@@ -1278,14 +1072,15 @@ static void test_many_sequential(void **state)
         curl_easy_setopt(x.e, CURLOPT_FRESH_CONNECT, i % 10 == 0 ? 1L : 0L);
         curl_easy_setopt(x.e, CURLOPT_FORBID_REUSE, i % 10 == 9 ? 1L : 0L);
         assert_int_equal(perform(fx, &x), CURLE_OK);
-        assert_int_equal(status_of(&x), 200);
+        assert_int_equal(ks_xfer_status(&x), 200);
     }
-    xfer_free(&x);
+    ks_xfer_free(&x);
     assert_int_equal(ks_http_requests_served(fx->h) - before, 1000);
 }
 
-static bool all_streams(struct fx *fx)
+static bool all_streams(void *ud)
 {
+    struct fx *fx = ud;
     return fx->n_streams >= fx->want_streams;
 }
 
@@ -1297,7 +1092,7 @@ static void test_many_watches(void **state)
     struct fx *fx = *state;
     const int N = getenv("EBB_TEST_SLOW") ? 100 : 1000;
     fx->want_streams = N;
-    struct xfer *xs = calloc((size_t)N, sizeof(*xs));
+    struct ks_xfer *xs = calloc((size_t)N, sizeof(*xs));
     assert_non_null(xs);
 
     for (int i = 0; i < N; i++) {
@@ -1319,7 +1114,7 @@ static void test_many_watches(void **state)
         assert_string_equal(xs[i].body, "{\"e\":1}\n");
         assert_int_equal(fx->closed[i], 0);
         curl_multi_remove_handle(fx->multi, xs[i].e);
-        xfer_free(&xs[i]);
+        ks_xfer_free(&xs[i]);
     }
     free(xs);
 }
