@@ -151,7 +151,6 @@ static void on_policy_delete(void *ctx, const char *key, const void *obj)
     if (ps->run != NULL)
         ctl_reconcile_cancel(ps->run, false); /* stops at once: nothing more is written */
     ctl_podwatch_release(c, ps);
-    ctl_chanpods_release(c, key);
     (void)ctl_targets_claim(c, ps, NULL);
     (void)ebb_cache_take(&c->pstate, key, NULL);
     ctl_log(c, EBB_CTL_LOG_INFO, key, "policy deleted: no further action on its target");
@@ -191,94 +190,6 @@ static void on_ranges_delete(void *ctx, const char *key, const void *obj)
 {
     (void)key;
     ranges_enqueue(ctx, obj);
-}
-
-/* ---- pods of the channel port policies -------------------------------------------------- */
-
-static void chanpods_free(void *obj)
-{
-    struct ctl_chanpods *cp = obj;
-    if (cp == NULL)
-        return;
-    ebb_informer_free(cp->inf);
-    free(cp->key);
-    free(cp->ns);
-    free(cp->selector);
-    free(cp);
-}
-
-/* A new pod without a range gets one in the loop, not at the next sync; a
- * pod whose range, phase or deletion changes, or that is gone, may free or
- * need a slot. */
-static void on_chanpod_add(void *ctx, const char *key, const void *obj)
-{
-    const struct ctl_chanpods *cp = ctx;
-    const struct ebb_kube_pod *p = obj;
-    (void)key;
-    if (!p->has_range)
-        ctl_enqueue(cp->c, cp->key);
-}
-
-static void on_chanpod_update(void *ctx, const char *key, const void *old_obj, const void *new_obj)
-{
-    const struct ctl_chanpods *cp = ctx;
-    const struct ebb_kube_pod *o = old_obj, *n = new_obj;
-    (void)key;
-    if (o != n &&
-        (o->has_range != n->has_range || o->range_first != n->range_first || o->phase != n->phase ||
-         (o->meta.deletion_ms == EBB_TIME_UNSET) != (n->meta.deletion_ms == EBB_TIME_UNSET)))
-        ctl_enqueue(cp->c, cp->key);
-}
-
-static void on_chanpod_delete(void *ctx, const char *key, const void *obj)
-{
-    const struct ctl_chanpods *cp = ctx;
-    (void)key;
-    (void)obj;
-    ctl_enqueue(cp->c, cp->key);
-}
-
-enum ebb_rc ctl_chanpods_acquire(struct ebb_controller *c, const char *key, const char *ns,
-                                 const char *selector, int64_t now_ms)
-{
-    const struct ctl_chanpods *old = ebb_cache_get(&c->chanpods, key, NULL);
-    if (old != NULL && strcmp(old->ns, ns) == 0 && strcmp(old->selector, selector) == 0)
-        return EBB_OK;
-    ctl_chanpods_release(c, key);
-    struct ctl_chanpods *cp = calloc(1, sizeof(*cp));
-    if (cp == NULL)
-        return EBB_ERR_NOMEM;
-    cp->c = c;
-    cp->key = strdup(key);
-    cp->ns = strdup(ns);
-    cp->selector = strdup(selector);
-    enum ebb_rc rc = EBB_ERR_NOMEM;
-    if (cp->key != NULL && cp->ns != NULL && cp->selector != NULL) {
-        struct ebb_informer_ops ops;
-        memset(&ops, 0, sizeof(ops));
-        ops.resource = EBB_KUBE_PODS;
-        ops.namespace_ = cp->ns;
-        ops.label_selector = cp->selector;
-        ops.decode = ebb_kube_decode_pod;
-        ops.free_obj = ebb_kube_object_free;
-        ops.seed = c->o.seed + ebb_cache_count(&c->chanpods) + 41;
-        struct ebb_informer_handlers h = {on_chanpod_add, on_chanpod_update, on_chanpod_delete, cp};
-        rc = ebb_informer_new(c->client, &ops, &h, &cp->inf);
-    }
-    if (rc == EBB_OK)
-        rc = ebb_cache_put(&c->chanpods, key, NULL, cp, sizeof(*cp), NULL);
-    if (rc != EBB_OK) {
-        chanpods_free(cp);
-        return rc;
-    }
-    ctl_log(c, EBB_CTL_LOG_DEBUG, key, "channel ports: watching pods in %s with selector %s", ns,
-            selector);
-    return ebb_informer_start(cp->inf, now_ms);
-}
-
-void ctl_chanpods_release(struct ebb_controller *c, const char *key)
-{
-    (void)ebb_cache_take(&c->chanpods, key, NULL);
 }
 
 /* ---- new / start / free ------------------------------------------------------------------ */
@@ -375,7 +286,6 @@ enum ebb_rc ebb_controller_new(struct ebb_kube_client *client,
     ebb_cache_init(&c->hpa_index, hpa_index_free);
     ebb_cache_init(&c->podwatches, ctl_podwatch_free);
     ebb_cache_init(&c->tzs, tz_free);
-    ebb_cache_init(&c->chanpods, chanpods_free);
 
     struct ebb_events_opts eo;
     ebb_events_opts_default(&eo);
@@ -468,15 +378,6 @@ enum ebb_rc ebb_controller_start(struct ebb_controller *c, int64_t now_ms, char 
     return EBB_OK;
 }
 
-static void chanpods_tick(struct ebb_controller *c, int64_t now_ms)
-{
-    size_t pos = 0;
-    const char *k, *rv;
-    void *obj;
-    while (ebb_cache_next(&c->chanpods, &pos, &k, &rv, &obj))
-        ebb_informer_tick(((struct ctl_chanpods *)obj)->inf, now_ms);
-}
-
 static void cancel_all(struct ebb_controller *c, bool requeue)
 {
     while (c->runs != NULL)
@@ -496,7 +397,6 @@ void ebb_controller_free(struct ebb_controller *c)
     ebb_informer_free(c->inf_sts);
     ebb_informer_free(c->inf_hpa);
     ebb_informer_free(c->inf_ranges);
-    ebb_cache_release(&c->chanpods);
     ebb_cache_release(&c->podwatches); /* frees the pod informers */
     ebb_cache_release(&c->pstate);
     ebb_cache_release(&c->targets);
@@ -547,7 +447,6 @@ void ebb_controller_tick(struct ebb_controller *c, int64_t now_ms, int64_t wall_
     tick_informer(c, c->inf_sts, "StatefulSets", 2, now_ms);
     tick_informer(c, c->inf_hpa, "HorizontalPodAutoscalers", 3, now_ms);
     tick_informer(c, c->inf_ranges, "channel range ConfigMaps", 4, now_ms);
-    chanpods_tick(c, now_ms);
     ctl_podwatch_tick(c, now_ms);
     ctl_prom_tick(c->prom);
 
@@ -607,11 +506,6 @@ int64_t ebb_controller_next_in(const struct ebb_controller *c, int64_t now_ms)
         if (all[i] != NULL)
             t = min_next(t, ebb_informer_next_in(all[i], now_ms));
     t = min_next(t, ctl_podwatch_next_in(c, now_ms));
-    size_t pos = 0;
-    const char *k, *rv;
-    void *obj;
-    while (ebb_cache_next(&c->chanpods, &pos, &k, &rv, &obj))
-        t = min_next(t, ebb_informer_next_in(((const struct ctl_chanpods *)obj)->inf, now_ms));
     if (c->is_leader) {
         for (const struct ctl_reconcile *r = c->runs; r != NULL; r = r->next)
             if (r->runnable)
@@ -677,10 +571,5 @@ void ebb_controller_stats(const struct ebb_controller *c, struct ebb_controller_
         if (all[i] != NULL)
             bytes += ebb_cache_bytes(ebb_informer_store(all[i]));
     bytes += ctl_podwatch_store_bytes(c);
-    size_t pos2 = 0;
-    const char *k2, *rv2;
-    void *obj2;
-    while (ebb_cache_next(&c->chanpods, &pos2, &k2, &rv2, &obj2))
-        bytes += ebb_cache_bytes(ebb_informer_store(((const struct ctl_chanpods *)obj2)->inf));
     out->store_bytes = bytes;
 }

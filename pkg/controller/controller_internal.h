@@ -65,7 +65,7 @@ struct ctl_policy {
     bool rec_fresh; /* a decision was taken since this controller started */
     /* Its last reconcile ended before watching its target's pods (invalid,
      * ambiguous, no target): it holds no pods in a channel port pool. A
-     * policy with channelPorts that has no struct ctl_chanpods and not this
+     * policy with channelPorts that holds no pod selector (pw) and not this
      * flag makes the pool's assignments wait for it. */
     bool chan_no_pods;
 };
@@ -189,7 +189,6 @@ struct ebb_controller {
     char *prom_address, *prom_token, *prom_ca, *rep_controller, *rep_instance;
     struct ebb_informer *inf_policies, *inf_deploy, *inf_sts, *inf_hpa;
     struct ebb_informer *inf_ranges; /* ConfigMaps labelled app.kubernetes.io/managed-by=ebb */
-    struct ebb_cache chanpods;       /* policy key -> struct ctl_chanpods */
     uint64_t inf_failures_logged[5]; /* per informer above: failures already logged */
     int64_t inf_logged_ms[5];
     struct ebb_queue queue;
@@ -265,6 +264,11 @@ void ctl_podwatch_free(void *obj);
 size_t ctl_podwatch_store_bytes(const struct ebb_controller *c);
 /* Fills r->pods (and names, requests) with pw's pods, sorted by name. */
 enum ebb_rc ctl_podwatch_pods(const struct ctl_podwatch *pw, struct ctl_reconcile *r);
+/* Calls fn with each of pw's pods as stored (sorted by name), stopping at
+ * the first error, which it returns. */
+enum ebb_rc ctl_podwatch_each(const struct ctl_podwatch *pw,
+                              enum ebb_rc (*fn)(void *ctx, const struct ebb_kube_pod *pod),
+                              void *ctx);
 
 /* ---- metrics_fetch.c ---- */
 enum ebb_rc ctl_prom_new(struct ebb_controller *c, struct ctl_prom **out, char *err, size_t errsz);
@@ -295,24 +299,6 @@ enum ebb_rc ctl_selector_string(const struct ebb_label_selector *s, struct ebb_s
 typedef enum ebb_rc ctl_chan_add_fn(void *actx, const struct ebb_kube_pod *pod);
 typedef enum ebb_rc ctl_chan_pods_fn(void *ctx, const char *policy_key, ctl_chan_add_fn *add,
                                      void *actx);
-
-/* The pods of the targets of policies with channelPorts (controller.c): one
- * pod informer per such policy, on its /scale selector. The shared pod
- * informers of podwatch.c keep their store private (struct ctl_podns), and
- * the allocator needs what ctl_podwatch_pods() leaves out (labels, the
- * annotation, creationTimestamp); see docs/run.md, known limits. */
-struct ctl_chanpods {
-    struct ebb_controller *c;
-    char *key; /* the policy's */
-    char *ns;
-    char *selector;
-    struct ebb_informer *inf;
-};
-/* Makes policy key watch (ns, selector), replacing what it watched. */
-enum ebb_rc ctl_chanpods_acquire(struct ebb_controller *c, const char *key, const char *ns,
-                                 const char *selector, int64_t now_ms);
-/* Stops watching key's pods (no-op when it does not). */
-void ctl_chanpods_release(struct ebb_controller *c, const char *key);
 
 /* The allocator's input, built from what the informers show: every policy
  * with spec.channelPorts (cluster-wide as far as the controller watches),

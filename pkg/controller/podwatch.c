@@ -279,8 +279,11 @@ static void on_pod_update(void *ctx, const char *key, const void *old_obj, const
     const struct ebb_kube_pod *o = old_obj, *n = new_obj;
     if (o == n)
         return;
+    /* What a decision or a channel port assignment reads. */
     bool changed = o->phase != n->phase || o->ready != n->ready ||
-                   (o->meta.deletion_ms == EBB_TIME_UNSET) != (n->meta.deletion_ms == EBB_TIME_UNSET);
+                   (o->meta.deletion_ms == EBB_TIME_UNSET) != (n->meta.deletion_ms == EBB_TIME_UNSET) ||
+                   o->has_range != n->has_range || o->range_first != n->range_first ||
+                   o->range_last != n->range_last || o->range_bad != n->range_bad;
     struct pw_list now = {0};
     matching(pns, n, &now);
     if (!same_labels(&o->meta, &n->meta)) {
@@ -580,5 +583,19 @@ enum ebb_rc ctl_podwatch_pods(const struct ctl_podwatch *pw, struct ctl_reconcil
         k++;
     }
     r->n_pods = k;
+    return EBB_OK;
+}
+
+enum ebb_rc ctl_podwatch_each(const struct ctl_podwatch *pw,
+                              enum ebb_rc (*fn)(void *ctx, const struct ebb_kube_pod *pod),
+                              void *ctx)
+{
+    const struct ebb_cache *store = ebb_informer_store(pw->pns->inf);
+    for (size_t i = 0; i < pw->n_pods; i++) {
+        const struct ebb_kube_pod *p = ebb_cache_get(store, pw->pods[i], NULL);
+        enum ebb_rc rc = p != NULL ? fn(ctx, p) : EBB_OK;
+        if (rc != EBB_OK)
+            return rc;
+    }
     return EBB_OK;
 }

@@ -391,7 +391,7 @@ static void status_only(struct ctl_reconcile *r, enum ebb_reconcile_outcome outc
     struct ebb_strbuf old = EBB_STRBUF_INIT;
     enum ebb_rc rc = old_status(r, &old);
     struct ctl_policy *ps = ctl_pstate(r->c, r->key, false);
-    if (ps != NULL && ebb_cache_get(&r->c->chanpods, r->key, NULL) == NULL)
+    if (ps != NULL && ps->pw == NULL)
         ps->chan_no_pods = true; /* its pods are not watched: it holds none in a pool */
     r->pol.status.observed_generation = r->pol.metadata.generation;
     for (size_t i = 0; rc == EBB_OK && i + 3 < n; i += 4)
@@ -643,16 +643,6 @@ static void step_scale_done(struct ctl_reconcile *r, int64_t now_ms, int64_t wal
     }
     struct ctl_policy *ps = ctl_pstate(c, r->key, false);
     bool chan = r->pol.spec.channel_ports.set;
-    if (chan && r->scale.selector[0] != 0 && ps != NULL) {
-        if (ctl_chanpods_acquire(c, r->key, r->ns, r->scale.selector, now_ms) != EBB_OK) {
-            snprintf(r->reason, sizeof(r->reason), "cannot watch the target's pods");
-            finish(r, EBB_RECONCILE_FAILED, now_ms);
-            return;
-        }
-        ps->chan_no_pods = false;
-    } else if (!chan) {
-        ctl_chanpods_release(c, r->key);
-    }
     if (needs_pods(&r->pol.spec) || chan) {
         if (r->scale.selector[0] == 0) {
             char msg[512];
@@ -675,6 +665,7 @@ static void step_scale_done(struct ctl_reconcile *r, int64_t now_ms, int64_t wal
             finish(r, EBB_RECONCILE_FAILED, now_ms);
             return;
         }
+        ps->chan_no_pods = false;
         if (!ctl_podwatch_synced(ps->pw)) {
             snprintf(r->reason, sizeof(r->reason), "waiting for the pod informer of %s",
                      r->scale.selector);
@@ -1017,25 +1008,16 @@ static int32_t chan_capacity(const struct ctl_reconcile *r)
 static enum ebb_rc chan_pods_of(void *ctx, const char *key, ctl_chan_add_fn *add, void *actx)
 {
     struct ebb_controller *c = ctx;
-    const struct ctl_chanpods *cp = ebb_cache_get(&c->chanpods, key, NULL);
     const struct ctl_policy *ps = ctl_pstate(c, key, false);
-    if (cp == NULL) {
+    if (ps == NULL || ps->pw == NULL) {
         if (ps != NULL && ps->chan_no_pods)
             return EBB_OK;
         ctl_enqueue(c, key); /* not reconciled since start: its pods are not watched yet */
         return EBB_ERR_NOTFOUND;
     }
-    if (!ebb_informer_synced(cp->inf))
+    if (!ctl_podwatch_synced(ps->pw))
         return EBB_ERR_NOTFOUND;
-    size_t pos = 0;
-    const char *k, *rv;
-    void *obj;
-    while (ebb_cache_next(ebb_informer_store(cp->inf), &pos, &k, &rv, &obj)) {
-        enum ebb_rc rc = add(actx, obj);
-        if (rc != EBB_OK)
-            return rc;
-    }
-    return EBB_OK;
+    return ctl_podwatch_each(ps->pw, add, actx);
 }
 
 static void on_chan_pod(void *ctx, const struct ebb_kube_result *res)
