@@ -53,14 +53,18 @@ void ebb__run_bounds(struct ebb__run *r)
     int32_t cap = r->in->port_capacity;
     r->port_cap = cap;
     r->port_limited = false;
+    r->min_port_cut = false;
     if (cap != EBB_UNSET) {
         int32_t room = cap > r->cur ? cap : r->cur;
         if (room < r->max) {
             r->max = room;
             r->port_limited = true;
         }
-        if (r->min > r->max)
+        if (r->min > r->max) {
+            r->min_wanted = r->min;
             r->min = r->max;
+            r->min_port_cut = r->port_limited;
+        }
     }
     r->out->min_replicas = r->min;
     r->out->max_replicas = r->max;

@@ -302,6 +302,8 @@ enum ebb_rc ebb_scale_decide(const struct ebb_scale_input *in, struct ebb_decisi
         not_evaluated(&r, "replicas outside [min, max]");
         r.desired = above ? r.max : r.min;
         r.limit = above ? EBB__LIM_TOO_MANY : EBB__LIM_TOO_FEW;
+        if (above ? r.port_limited : r.min_port_cut)
+            r.limit = EBB__LIM_PORTS;
         ebb__explain_outside(&r, &l, above);
         goto apply;
     }
@@ -319,7 +321,10 @@ enum ebb_rc ebb_scale_decide(const struct ebb_scale_input *in, struct ebb_decisi
     else
         ebb__run_stabilize_legacy(&r);
     out->stabilized = r.stabilized;
-    if (r.limit == EBB__LIM_TOO_MANY && r.port_limited)
+    /* The pool, not a bound of the spec, stopped it: above max, or below a
+     * minReplicas the pool cannot hold. */
+    if ((r.limit == EBB__LIM_TOO_MANY && r.port_limited) ||
+        (r.limit == EBB__LIM_TOO_FEW && r.min_port_cut))
         r.limit = EBB__LIM_PORTS;
     ebb__explain_limits(&r);
 

@@ -129,6 +129,18 @@ static void set_limited(struct ebb_decision *out, enum ebb__limit lim)
 
 static void put_bound(struct ebb__line *l, const struct ebb__run *r, bool upper)
 {
+    if (!upper && r->min_port_cut) {
+        ebb__line_add(l, "minReplicas ");
+        ebb__line_int(l, r->min_wanted);
+        if (r->min_from != NULL) {
+            ebb__line_add(l, " of schedule ");
+            ebb__line_add(l, r->min_from);
+        }
+        ebb__line_add(l, ", cut to the port pool (");
+        ebb__line_int(l, r->port_cap);
+        ebb__line_add(l, r->port_cap == 1 ? " slot)" : " slots)");
+        return;
+    }
     if (upper && r->port_limited) {
         ebb__line_add(l, "the port pool (");
         ebb__line_int(l, r->port_cap);
@@ -164,8 +176,10 @@ static void put_limit(struct ebb__line *l, const struct ebb__run *r)
         put_bound(l, r, false);
         break;
     case EBB__LIM_TOO_MANY:
-    case EBB__LIM_PORTS:
         put_bound(l, r, true);
+        break;
+    case EBB__LIM_PORTS:
+        put_bound(l, r, !r->min_port_cut);
         break;
     case EBB__LIM_UP_RATE:
         if (r->behavior) {

@@ -171,6 +171,8 @@ struct ebb__run {
     int32_t min, max;
     int32_t port_cap;                /* in->port_capacity: slots of the pool, EBB_UNSET */
     bool port_limited;               /* the pool lowered max (to the larger of it and cur) */
+    bool min_port_cut;               /* ... and min with it: minReplicas does not fit the pool */
+    int32_t min_wanted;              /* min before that cut (spec or schedule) */
     const char *min_from, *max_from; /* schedule names, or NULL for the spec */
     /* per metric */
     enum ebb__why why[EBB_MAX_METRICS];

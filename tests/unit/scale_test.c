@@ -711,6 +711,34 @@ static void s_ports_below_current(struct ebbt_scale_world *w)
     w->in.port_capacity = 3;
 }
 
+/* minReplicas 6 with 3 free slots and 2 replicas: up to the pool, and
+ * the pool is named, not minReplicas. */
+static void s_ports_min_outside(struct ebbt_scale_world *w)
+{
+    w->in.current_replicas = 2;
+    cpu_pods(w, 60, 2, 600);
+    w->spec.min_replicas = 6;
+    w->in.port_capacity = 3;
+}
+
+/* minReplicas 5 with 3 slots, 3 replicas, the metric asks for 2: held at
+ * the pool's 3, which is what stops it. */
+static void s_ports_min_inside(struct ebbt_scale_world *w)
+{
+    w->in.current_replicas = 3;
+    cpu_pods(w, 60, 3, 300);
+    old_rec(w); /* nothing in the stabilization window */
+    w->spec.min_replicas = 5;
+    w->in.port_capacity = 3;
+}
+
+static void check_ports_min(const struct ebbt_scale_world *w, const struct ebb_decision *d)
+{
+    (void)w;
+    assert_int_equal(d->min_replicas, 3);
+    assert_int_equal(d->max_replicas, 3);
+}
+
 static void s_ports_roomy(struct ebbt_scale_world *w)
 {
     cpu_pods(w, 60, 4, 900);
@@ -971,6 +999,12 @@ static const struct scenario scenarios[] = {
      "4 -> 5 (limited by the port pool (5 slots))", check_ports},
     {"ports: a pool smaller than current holds, never scales down", s_ports_below_current, 4, NULL,
      NULL, "DesiredWithinRange", "within tolerance: cpu 60% (target 60%)"},
+    {"ports: a minReplicas the pool cannot hold names the pool", s_ports_min_outside, 3, NULL, NULL,
+     "PortPoolExhausted", "2 replicas below minReplicas 6, cut to the port pool (3 slots): 2 -> 3",
+     check_ports_min},
+    {"ports: held at a minReplicas the pool cut", s_ports_min_inside, 3, NULL, NULL,
+     "PortPoolExhausted", "scale-down limited by minReplicas 5, cut to the port pool (3 slots)",
+     check_ports_min},
     {"ports: a roomy pool changes nothing", s_ports_roomy, 6, NULL, NULL, "DesiredWithinRange",
      NULL, check_ports_roomy},
     /* clamps, pause, invalid input and metrics */
