@@ -196,6 +196,7 @@ struct ebb_controller {
     struct ebb_cache targets;    /* "ns/Kind/name" -> struct ctl_target */
     struct ebb_cache hpa_index;  /* HPA "ns/name" -> its target key (char *) */
     struct ebb_cache podwatches; /* namespace -> its pod informer (podwatch.c) */
+    bool podwatch_unused;        /* a selector lost its last user: sweep at the next tick */
     struct ebb_cache tzs;        /* zone name -> struct ctl_tz */
     struct ebb_events *events;
     struct ctl_prom *prom;

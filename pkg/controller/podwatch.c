@@ -280,10 +280,11 @@ static void on_pod_update(void *ctx, const char *key, const void *old_obj, const
     if (o == n)
         return;
     /* What a decision or a channel port assignment reads. */
-    bool changed = o->phase != n->phase || o->ready != n->ready ||
-                   (o->meta.deletion_ms == EBB_TIME_UNSET) != (n->meta.deletion_ms == EBB_TIME_UNSET) ||
-                   o->has_range != n->has_range || o->range_first != n->range_first ||
-                   o->range_last != n->range_last || o->range_bad != n->range_bad;
+    bool changed =
+        o->phase != n->phase || o->ready != n->ready ||
+        (o->meta.deletion_ms == EBB_TIME_UNSET) != (n->meta.deletion_ms == EBB_TIME_UNSET) ||
+        o->has_range != n->has_range || o->range_first != n->range_first ||
+        o->range_last != n->range_last || o->range_bad != n->range_bad;
     struct pw_list now = {0};
     matching(pns, n, &now);
     if (!same_labels(&o->meta, &n->meta)) {
@@ -377,8 +378,8 @@ static struct ctl_podwatch *selector_get(struct ctl_podns *pns, const char *text
         return NULL;
     }
     *rc = ebb_labelsel_parse(text, pw->sel, err, errsz);
-    if (*rc == EBB_OK && (*rc = ebb_cache_put(&pns->sels, text, NULL, pw, sizeof(*pw), NULL)) ==
-                             EBB_OK) {
+    if (*rc == EBB_OK &&
+        (*rc = ebb_cache_put(&pns->sels, text, NULL, pw, sizeof(*pw), NULL)) == EBB_OK) {
         if ((*rc = index_add(pns, pw)) == EBB_OK) {
             pns->relist = true;
             return pw;
@@ -401,23 +402,25 @@ enum ebb_rc ctl_podwatch_acquire(struct ebb_controller *c, struct ctl_policy *ps
         return ebb_errf(err, errsz, EBB_ERR_NOMEM, "out of memory");
     enum ebb_rc rc;
     struct ctl_podwatch *pw = selector_get(pns, selector, err, errsz, &rc);
-    if (pw == NULL && rc == EBB_ERR_NOMEM)
-        return ebb_errf(err, errsz, rc, "out of memory");
-    if (pw == NULL)
-        return rc;
     bool nomem = false;
-    if (!set_add(&pw->users, &pw->n_users, &pw->cap_users, ps->key, &nomem) && nomem)
-        return ebb_errf(err, errsz, EBB_ERR_NOMEM, "out of memory");
-    ps->pw = pw;
-    return EBB_OK;
+    if (pw != NULL &&
+        (set_add(&pw->users, &pw->n_users, &pw->cap_users, ps->key, &nomem) || !nomem)) {
+        ps->pw = pw;
+        return EBB_OK;
+    }
+    c->podwatch_unused = true; /* what was made for it, unheld */
+    if (pw == NULL && rc != EBB_ERR_NOMEM)
+        return rc;
+    return ebb_errf(err, errsz, EBB_ERR_NOMEM, "out of memory");
 }
 
 void ctl_podwatch_release(struct ebb_controller *c, struct ctl_policy *ps)
 {
-    (void)c;
     if (ps->pw == NULL)
         return;
     (void)set_remove(ps->pw->users, &ps->pw->n_users, ps->key);
+    if (ps->pw->n_users == 0)
+        c->podwatch_unused = true;
     ps->pw = NULL;
 }
 
@@ -488,7 +491,10 @@ static void ask_list(struct ctl_podns *pns, int64_t now_ms)
 
 void ctl_podwatch_tick(struct ebb_controller *c, int64_t now_ms)
 {
-    sweep(c);
+    if (c->podwatch_unused) { /* not every turn: a scan of every selector */
+        c->podwatch_unused = false;
+        sweep(c);
+    }
     size_t pos = 0;
     const char *key, *rv;
     void *obj;
