@@ -13,10 +13,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "../../pkg/api/v1alpha1/duration.h"
 #include "../../pkg/base/rfc3339.h"
 #include "../../pkg/base/strbuf.h"
 #include "../../pkg/base/tz.h"
@@ -112,6 +114,70 @@ static void on_controller_log(void *ctx, enum ebb_controller_log_level level, co
     log_line(ctx, (int)level, key, msg);
 }
 
+/* ---- the Prometheus bearer token ---------------------------------------------------------- */
+
+/* --prometheus-bearer-token-file: read at start; before a query, at most
+ * once a second, the file is looked at again (stat) and re-read when it is
+ * another file or its size or mtime changed -- a Secret or a projected
+ * token rotated by the kubelet swaps the file under a symlink. A re-read
+ * that fails (the file gone, empty) keeps the token in use and says so
+ * once. */
+struct run_token {
+    const char *path;
+    const struct run_log *log;
+    char *token;
+    struct stat st;     /* of the file the token was read from */
+    int64_t checked_ms; /* monotonic */
+    bool failing;       /* the last look failed; said once */
+};
+
+static bool same_file(const struct stat *a, const struct stat *b)
+{
+    return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size &&
+           a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
+}
+
+/* Reads the file into t->token. 0, or -1 with err. */
+static int token_load(struct run_token *t, char *err, size_t errsz)
+{
+    struct stat st;
+    char *tok;
+    if (stat(t->path, &st) != 0) {
+        snprintf(err, errsz, "%s: cannot read it: %s", t->path, strerror(errno));
+        return -1;
+    }
+    if (ebb_run_read_token(t->path, &tok, err, errsz) != 0)
+        return -1;
+    free(t->token);
+    t->token = tok;
+    t->st = st;
+    return 0;
+}
+
+static const char *current_token(void *ctx)
+{
+    struct run_token *t = ctx;
+    int64_t now = clock_ms(CLOCK_MONOTONIC);
+    if (now - t->checked_ms < 1000)
+        return t->token;
+    t->checked_ms = now;
+    struct stat st;
+    char err[512];
+    if (stat(t->path, &st) == 0 && same_file(&st, &t->st)) {
+        t->failing = false;
+        return t->token;
+    }
+    if (token_load(t, err, sizeof(err)) == 0) {
+        logf_(t->log, 1, "--prometheus-bearer-token-file: %s changed: token re-read", t->path);
+        t->failing = false;
+    } else if (!t->failing) {
+        logf_(t->log, 2, "--prometheus-bearer-token-file: %s; still using the token read before",
+              err);
+        t->failing = true;
+    }
+    return t->token;
+}
+
 /* ---- the process's state -------------------------------------------------------------------- */
 
 struct run {
@@ -124,6 +190,7 @@ struct run {
     struct ebb_telemetry *tm;
     struct ebb_tm_operator m;
     struct ebb_httpd *metrics_srv, *health_srv;
+    struct run_token token;
     char identity[256];
     bool was_leader;
 };
@@ -260,6 +327,28 @@ static int setup(struct run *rn, char *err, size_t errsz)
     copt.dry_run = rn->o.dry_run;
     copt.max_inflight = (size_t)rn->o.max_inflight;
     copt.prometheus_address = rn->o.prometheus_address;
+    copt.prometheus_timeout_ms = rn->o.prometheus_timeout_ms;
+    if (rn->o.prometheus_ca_file && *rn->o.prometheus_ca_file)
+        copt.prometheus_ca_file = rn->o.prometheus_ca_file;
+    if (rn->o.prometheus_token_file && *rn->o.prometheus_token_file) {
+        char terr[512];
+        rn->token.path = rn->o.prometheus_token_file;
+        rn->token.log = &rn->log;
+        rn->token.checked_ms = clock_ms(CLOCK_MONOTONIC);
+        if (token_load(&rn->token, terr, sizeof(terr)) != 0) {
+            snprintf(err, errsz, "--prometheus-bearer-token-file: %s", terr);
+            return 2;
+        }
+        copt.prometheus_token = current_token;
+        copt.prometheus_token_ctx = &rn->token;
+    }
+    if (rn->o.prometheus_address && *rn->o.prometheus_address) {
+        char dur[32];
+        ebb_duration_format(rn->o.prometheus_timeout_ms, dur, sizeof(dur));
+        logf_(&rn->log, 1, "Prometheus: default %s, timeout %s, %s, %s", rn->o.prometheus_address,
+              dur, rn->token.path ? "bearer token from --prometheus-bearer-token-file" : "no token",
+              copt.prometheus_ca_file ? "CAs of --prometheus-ca-file" : "the system's CAs");
+    }
     copt.reporting_instance = rn->identity;
     copt.load_tz = load_tz;
     copt.log = on_controller_log;
@@ -309,6 +398,8 @@ static void teardown(struct run *rn)
     ebb_kube_client_free(rn->client);
     ebb_telemetry_free(rn->tm);
     ebb_kube_config_release(&rn->cfg);
+    free(rn->token.token);
+    rn->token.token = NULL;
 }
 
 /* ---- the loop ----------------------------------------------------------------------------------

@@ -121,6 +121,12 @@ struct ebb_reconcile_report {
 
 typedef void ebb_controller_report_fn(void *ctx, const struct ebb_reconcile_report *r);
 
+/* The bearer token for the next Prometheus query, asked right before each
+ * one is sent (so a rotated token file is picked up): NULL or "" for none.
+ * The string must stay valid until the next call. cmd/ebb re-reads
+ * --prometheus-bearer-token-file here when the file changes. */
+typedef const char *ebb_controller_token_fn(void *ctx);
+
 struct ebb_controller_opts {
     const char *namespace_;        /* one namespace, or NULL / "" for all */
     int64_t sync_period_ms;        /* default 15 s; a policy's spec.syncPeriod overrides */
@@ -135,10 +141,16 @@ struct ebb_controller_opts {
     /* Prometheus metrics (type Prometheus). */
     const char *prometheus_address;      /* for metrics that name none; NULL: such a metric is
                                             invalid ("no Prometheus address") */
-    int64_t prometheus_timeout_ms;       /* per query; default 10 s */
-    const char *prometheus_bearer_token; /* NULL: none */
-    const char *prometheus_ca_file;      /* NULL: the system's CAs */
+    int64_t prometheus_timeout_ms;       /* per query, connecting included; default 10 s */
+    const char *prometheus_bearer_token; /* NULL: none; see below */
+    const char *prometheus_ca_file;      /* PEM; NULL: the system's CAs */
     bool prometheus_insecure;            /* skip TLS verification (tests only) */
+    /* When set, asked for the token before each query instead of
+     * prometheus_bearer_token; its ctx must outlive the controller. Either
+     * token is sent only to the origin (scheme, host, port) of
+     * prometheus_address, never to another address a policy names. */
+    ebb_controller_token_fn *prometheus_token;
+    void *prometheus_token_ctx;
     /* Events (pkg/kube/events.h). */
     const char *reporting_controller; /* default "ebb" */
     const char *reporting_instance;   /* the pod name; default "ebb" */

@@ -5,12 +5,20 @@
  * The answers are parsed by pkg/source. EDGE (libcurl). */
 #include "controller_internal.h"
 
+#include <ctype.h>
 #include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
+#include "../api/v1alpha1/duration.h"
 #include "../base/msg.h"
+
+/* curl writes its detailed message of a failed transfer into f->error
+ * (CURLOPT_ERRORBUFFER), read back in ctl_prom_tick(). */
+_Static_assert(sizeof(((struct ctl_fetch *)0)->error) >= CURL_ERROR_SIZE,
+               "ctl_fetch.error must hold curl's error buffer");
 
 struct ctl_prom {
     struct ebb_controller *c;
@@ -100,6 +108,108 @@ static void prom_detach(struct ctl_prom *p, struct ctl_fetch *f)
         p->running--;
 }
 
+/* f->error from a failed transfer. Only what stays the same from one sync
+ * to the next goes in (the condition's message and the Event are written
+ * again when it changes): curl's detail for TLS, where it names the
+ * problem; not for timeouts or refused connections, where it has times. */
+static void prom_failed(const struct ebb_controller *c, struct ctl_fetch *f, CURLcode res)
+{
+    char detail[CURL_ERROR_SIZE + 1], dur[32];
+    snprintf(detail, sizeof(detail), "%s", f->error); /* curl's error buffer */
+    size_t n = strlen(detail);
+    while (n > 0 && isspace((unsigned char)detail[n - 1]))
+        detail[--n] = '\0';
+    switch (res) {
+    case CURLE_OPERATION_TIMEDOUT:
+        ebb_duration_format(c->o.prometheus_timeout_ms, dur, sizeof(dur));
+        snprintf(f->error, sizeof(f->error),
+                 "Prometheus query failed: no answer within %s (--prometheus-timeout)", dur);
+        break;
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_ISSUER_ERROR:
+        snprintf(f->error, sizeof(f->error),
+                 "Prometheus query failed: TLS: %s (check --prometheus-ca-file and the "
+                 "address's host name)",
+                 n ? detail : curl_easy_strerror(res));
+        break;
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_SSL_CERTPROBLEM:
+        snprintf(f->error, sizeof(f->error), "Prometheus query failed: TLS: %s",
+                 n ? detail : curl_easy_strerror(res));
+        break;
+    default:
+        snprintf(f->error, sizeof(f->error), "Prometheus query failed: %s",
+                 curl_easy_strerror(res));
+        break;
+    }
+}
+
+/* "scheme://host:port" of an http(s) URL, lower-cased, the default port
+ * filled in; "" when it is not one. */
+static void url_origin(const char *url, char *out, size_t cap)
+{
+    const char *p, *port = NULL, *end;
+    bool tls;
+    out[0] = '\0';
+    if (url == NULL)
+        return;
+    if (strncasecmp(url, "http://", 7) == 0) {
+        tls = false;
+        p = url + 7;
+    } else if (strncasecmp(url, "https://", 8) == 0) {
+        tls = true;
+        p = url + 8;
+    } else {
+        return;
+    }
+    end = p + strcspn(p, "/?#");
+    for (const char *at = p; at < end; at++) /* user:password@ is not the origin */
+        if (*at == '@')
+            p = at + 1;
+    const char *host_end = end;
+    if (*p == '[') { /* [::1]:9090 */
+        const char *rb = memchr(p, ']', (size_t)(end - p));
+        if (rb == NULL)
+            return;
+        host_end = rb + 1;
+        if (host_end < end && *host_end == ':')
+            port = host_end + 1;
+    } else {
+        const char *colon = memchr(p, ':', (size_t)(end - p));
+        if (colon != NULL) {
+            host_end = colon;
+            port = colon + 1;
+        }
+    }
+    size_t hl = (size_t)(host_end - p);
+    int k = snprintf(out, cap, "%s://%.*s:%.*s", tls ? "https" : "http", (int)hl, p,
+                     port && port < end ? (int)(end - port) : 0, port ? port : "");
+    if (k < 0 || (size_t)k >= cap) {
+        out[0] = '\0';
+        return;
+    }
+    if (!(port && port < end))
+        snprintf(out + k, cap - (size_t)k, "%s", tls ? "443" : "80");
+    for (char *q = out; *q; q++)
+        *q = (char)tolower((unsigned char)*q);
+}
+
+/* The token may go to addr: it is the server of --prometheus-address. */
+static bool token_goes_to(const struct ebb_controller *c, const char *addr)
+{
+    char a[512], b[512];
+    url_origin(addr, a, sizeof(a));
+    url_origin(c->o.prometheus_address, b, sizeof(b));
+    return a[0] != '\0' && strcmp(a, b) == 0;
+}
+
+static bool token_configured(const struct ebb_controller *c)
+{
+    return c->o.prometheus_token != NULL ||
+           (c->o.prometheus_bearer_token && c->o.prometheus_bearer_token[0]);
+}
+
 void ctl_prom_tick(struct ctl_prom *p)
 {
     int still = 0, left = 0;
@@ -116,9 +226,9 @@ void ctl_prom_tick(struct ctl_prom *p)
             continue;
         CURLcode res = m->data.result;
         if (res != CURLE_OK) {
-            snprintf(f->error, sizeof(f->error), "Prometheus query failed: %s",
-                     curl_easy_strerror(res));
+            prom_failed(p->c, f, res);
         } else {
+            f->error[0] = '\0'; /* curl's error buffer: nothing to say */
             curl_easy_getinfo(m->easy_handle, CURLINFO_RESPONSE_CODE, &f->http_status);
             if (ebb_strbuf_rc(&f->body) != EBB_OK)
                 snprintf(f->error, sizeof(f->error), "Prometheus query: out of memory");
@@ -170,9 +280,14 @@ static void prom_start(struct ctl_reconcile *r, struct ctl_fetch *f,
     curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)c->o.prometheus_timeout_ms);
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(e, CURLOPT_USERAGENT, "ebb");
-    if (c->o.prometheus_bearer_token && c->o.prometheus_bearer_token[0]) {
-        curl_easy_setopt(e, CURLOPT_HTTPAUTH, CURLAUTH_BEARER);
-        curl_easy_setopt(e, CURLOPT_XOAUTH2_BEARER, c->o.prometheus_bearer_token);
+    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, f->error);
+    if (token_configured(c) && token_goes_to(c, addr)) {
+        const char *tok = c->o.prometheus_token ? c->o.prometheus_token(c->o.prometheus_token_ctx)
+                                                : c->o.prometheus_bearer_token;
+        if (tok && tok[0]) { /* curl copies it */
+            curl_easy_setopt(e, CURLOPT_HTTPAUTH, CURLAUTH_BEARER);
+            curl_easy_setopt(e, CURLOPT_XOAUTH2_BEARER, tok);
+        }
     }
     if (c->o.prometheus_ca_file)
         curl_easy_setopt(e, CURLOPT_CAINFO, c->o.prometheus_ca_file);
@@ -186,6 +301,7 @@ static void prom_start(struct ctl_reconcile *r, struct ctl_fetch *f,
         snprintf(f->error, sizeof(f->error), "Prometheus query: curl_multi_add_handle failed");
         return;
     }
+    f->error[0] = '\0';
     f->easy = e;
     f->kind = CTL_FETCH_PROM;
     f->pending = true;
@@ -397,6 +513,24 @@ static void finish_one(struct ctl_reconcile *r, size_t i, int64_t wall_ms)
             snprintf(buf, sizeof(buf), "%s", why);
             snprintf(f->error, sizeof(f->error), "Prometheus answered HTTP %ld: %s", f->http_status,
                      buf);
+        }
+        if (rc != EBB_OK && (f->http_status == 401 || f->http_status == 403)) {
+            /* Say which token went, if any: the fix differs. */
+            const char *addr = m->prometheus.address && m->prometheus.address[0]
+                                   ? m->prometheus.address
+                                   : r->c->o.prometheus_address;
+            const char *hint =
+                !token_goes_to(r->c, addr)
+                    ? "no bearer token is sent to an address other than --prometheus-address"
+                : token_configured(r->c)
+                    ? "the token of --prometheus-bearer-token-file was refused"
+                    : "no bearer token was sent: set --prometheus-bearer-token-file";
+            snprintf(buf, sizeof(buf), "%s", f->error);
+            if (strstr(buf, "HTTP 40") != NULL)
+                snprintf(f->error, sizeof(f->error), "%s (%s)", buf, hint);
+            else
+                snprintf(f->error, sizeof(f->error), "Prometheus answered HTTP %ld: %s (%s)",
+                         f->http_status, buf, hint);
         }
         break;
     default:

@@ -56,6 +56,28 @@ enum ebb_rc ebb_status_set_condition(struct ebb_policy *p, const char *type,
     return EBB_OK;
 }
 
+/* The spec's target in the unit of ebb_metric_result.target_milli:
+ * percent x1000 for Utilization, the quantity in milli otherwise. False
+ * when the target names no usable value (the spec is then invalid). */
+static bool spec_target(const struct ebb_metric_target *t, int64_t *milli)
+{
+    switch (t->type) {
+    case EBB_TARGET_UTILIZATION:
+        if (t->average_utilization == EBB_UNSET)
+            return false;
+        *milli = (int64_t)t->average_utilization * 1000;
+        return true;
+    case EBB_TARGET_AVERAGE_VALUE:
+        *milli = t->average_value.milli;
+        return t->average_value.set;
+    case EBB_TARGET_VALUE:
+        *milli = t->value.milli;
+        return t->value.set;
+    default:
+        return false;
+    }
+}
+
 enum ebb_rc ebb_status_apply_decision(struct ebb_policy *p, const struct ebb_decision *d,
                                       int32_t current_replicas, int64_t now_ms)
 {
@@ -83,8 +105,14 @@ enum ebb_rc ebb_status_apply_decision(struct ebb_policy *p, const struct ebb_dec
         ms->name = spec->metrics[i].name;
         ms->value.milli = m->value_milli;
         ms->value.set = m->valid;
-        ms->target.milli = m->target_milli;
-        ms->target.set = true;
+        /* A metric that could not be read has no target from the decision
+         * (pkg/scale sets it only after the value checks): show the spec's. */
+        if (m->valid) {
+            ms->target.milli = m->target_milli;
+            ms->target.set = true;
+        } else {
+            ms->target.set = spec_target(&spec->metrics[i].target, &ms->target.milli);
+        }
         ms->proposal = m->valid ? m->proposal : EBB_UNSET;
         ms->above_since_ms = h->bands[i].above_since_ms;
         ms->below_since_ms = h->bands[i].below_since_ms;

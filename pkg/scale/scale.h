@@ -136,12 +136,21 @@ const char *ebb_cond_type_name(enum ebb_cond_type t);
 struct ebb_cond_out {
     enum ebb_condition_status status;
     const char *reason; /* static CamelCase string: HPA's name where HPA has one */
-    char message[256];
+    /* Room for "unable to compute the replica count: ", a metric's name
+     * and its whole error (EBB_METRIC_ERROR_MAX). */
+    char message[768];
 };
+
+/* A metric's error, as read (a Prometheus or API server message) or as
+ * decided; longer ones are cut. Sized for a real server's error, not a
+ * summary: it goes whole into the ScalingActive message and the
+ * FailedGetMetrics Event. */
+#define EBB_METRIC_ERROR_MAX 512
 
 struct ebb_metric_result {
     bool valid;
-    char error[192];      /* why it is invalid, when !valid */
+    /* Why it is invalid, when !valid. */
+    char error[EBB_METRIC_ERROR_MAX];
     int32_t raw_proposal; /* replicas the metric asks for, before the band; EBB_UNSET */
     int32_t proposal;     /* after the band gate; EBB_UNSET when invalid */
     int64_t value_milli;  /* the value compared with the target: utilization in

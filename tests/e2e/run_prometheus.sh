@@ -17,6 +17,16 @@
 #   path   names the Prometheus under a wrong path: HTTP 404, said so
 #   bare   (namespace noaddr) no address, and its ebb has no flag -> invalid
 #   named  (namespace noaddr) names the Prometheus itself -> scales
+# Then --prometheus-bearer-token-file, --prometheus-ca-file and
+# --prometheus-timeout against an HTTPS stub (python3 http.server + ssl, a
+# self-signed certificate made here) that answers /api/v1/query with one
+# sample, 300, only to "Authorization: Bearer <its token>" (else 401), and
+# under /slow/ only after 3 s. Three more `ebb run`, one namespace each:
+#   tls      token + CA + 1s timeout: scales; the slow path times out; the
+#            stub's token rotated: 401, then the token file rewritten: it is
+#            re-read and scaling goes on
+#   notoken  CA, no token: HTTP 401, said so
+#   badca    token, another CA: the TLS failure, named
 # Every check prints one TAP line; the script exits non-zero on a failure.
 # Skipped, and says why, only when the prometheus package cannot be installed.
 set -uo pipefail
@@ -39,7 +49,9 @@ prom_kill() { # prom_kill [SIGNAL]: stop the Prometheus we started
   { wait "$PROM_PID"; } 2>/dev/null # no "Killed" line from the shell
   PROM_PID=
 }
-trap 'run_stop_all; prom_kill; ks_stop; if [ -n "${KEEP:-}" ]; then echo "# kept $tmp"; else rm -rf "$tmp"; fi' EXIT
+STUB_PID=
+stub_kill() { [ -n "$STUB_PID" ] && kill "$STUB_PID" 2>/dev/null; { wait "$STUB_PID"; } 2>/dev/null; STUB_PID=; }
+trap 'run_stop_all; prom_kill; stub_kill; ks_stop; if [ -n "${KEEP:-}" ]; then echo "# kept $tmp"; else rm -rf "$tmp"; fi' EXIT
 ks_start "$tmp" --metrics-resolution 1 --pod-startup 1 --pod-grace 1 --noise 0
 NS=prom
 
@@ -284,6 +296,152 @@ ok "path: a wrong path on the Prometheus: invalid" \
 ok "path: the message says HTTP 404 and what came back" \
   cond_msg $NS path 'rps: Prometheus answered HTTP 404: something that is not JSON .*404 page not found'
 eq "path: replicas stay 2 under 300 rps" 2 replicas deploy $NS path
+
+echo "# 5. bearer token, CA and timeout (an HTTPS stub)"
+# stub.crt is its own CA (self-signed, for 127.0.0.1); other.crt a CA that
+# did not sign it.
+for c in stub other; do
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+    -keyout "$tmp/$c.key" -out "$tmp/$c.crt" -subj "/CN=ebb-test-$c" \
+    -addext subjectAltName=IP:127.0.0.1 2>>"$tmp/openssl.err"
+done
+printf 's3cret-1\n' >"$tmp/stub-token" # what the stub accepts (read on each request)
+printf 's3cret-1\n' >"$tmp/ebb-token"  # what ebb sends
+cat >"$tmp/stub.py" <<'EOF'
+import http.server, json, os, ssl, sys, time
+port_file, crt, key, token_file = sys.argv[1:5]
+
+class H(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def log_message(self, *a):
+        pass
+    def setup(self):
+        self.request.do_handshake()  # here, in the request's thread
+        super().setup()
+    def reply(self, code, ctype, body):
+        self.send_response(code)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        try:
+            self.wfile.write(body)
+        except OSError:
+            pass
+    def do_GET(self):
+        path = self.path.split("?", 1)[0]
+        if path.startswith("/slow/"):
+            time.sleep(3)
+            path = path[5:]
+        if path != "/api/v1/query":
+            return self.reply(404, "text/plain", b"404 page not found\n")
+        with open(token_file) as f:
+            want = f.read().strip()
+        if self.headers.get("Authorization") != "Bearer " + want:
+            return self.reply(401, "text/plain", b"Unauthorized\n")
+        v = {"status": "success", "data": {"resultType": "vector", "result": [
+            {"metric": {"job": "stub"}, "value": [time.time(), "300"]}]}}
+        self.reply(200, "application/json", json.dumps(v).encode())
+
+class S(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+    def handle_error(self, request, client_address):
+        pass  # a client that refuses our certificate: expected here
+
+srv = S(("127.0.0.1", 0), H)
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain(crt, key)
+srv.socket = ctx.wrap_socket(srv.socket, server_side=True, do_handshake_on_connect=False)
+with open(port_file + ".tmp", "w") as f:
+    f.write(str(srv.server_address[1]))
+os.rename(port_file + ".tmp", port_file)
+srv.serve_forever()
+EOF
+python3 "$tmp/stub.py" "$tmp/stub.port" "$tmp/stub.crt" "$tmp/stub.key" "$tmp/stub-token" \
+  2>>"$tmp/stub.err" &
+STUB_PID=$!
+ok "the HTTPS stub starts" wait_for 10 test -s "$tmp/stub.port"
+STUB_URL="https://127.0.0.1:$(cat "$tmp/stub.port" 2>/dev/null)"
+# stub_q TOKEN [CA]: what the stub answers, as curl sees it.
+stub_q() {
+  curl -s --cacert "${2:-$tmp/stub.crt}" -H "Authorization: Bearer $1" \
+    -o /dev/null -w '%{http_code}' "$STUB_URL/api/v1/query?query=x"
+}
+eq "the stub answers its token with 200" 200 stub_q s3cret-1
+eq "the stub answers another token with 401" 401 stub_q nope
+
+ok "create namespaces tls, notoken and badca" sh -c \
+  "for n in tls notoken badca; do kubectl --kubeconfig $KS_DIR/kubeconfig create namespace \$n || exit 1; done"
+{
+  workload secure tls 2; workload slow tls 2; workload secure notoken 2; workload secure badca 2
+  policy secure tls 'stub_value'
+  policy slow tls 'stub_value' "$STUB_URL/slow"
+  policy secure notoken 'stub_value'
+  policy secure badca 'stub_value'
+} >"$tmp/tls.yaml"
+ok "create their workloads and policies" kc apply -f "$tmp/tls.yaml"
+run_start tls --namespace tls --prometheus-address "$STUB_URL" --prometheus-timeout 1s \
+  --prometheus-ca-file "$tmp/stub.crt" --prometheus-bearer-token-file "$tmp/ebb-token"
+run_start notoken --namespace notoken --prometheus-address "$STUB_URL" \
+  --prometheus-ca-file "$tmp/stub.crt"
+run_start badca --namespace badca --prometheus-address "$STUB_URL" \
+  --prometheus-ca-file "$tmp/other.crt" --prometheus-bearer-token-file "$tmp/ebb-token"
+for n in tls notoken badca; do ok "ebb run ($n) becomes ready" run_wait_ready $n; done
+ok "tls: the start is logged with the token file and the CA" \
+  run_logged tls "Prometheus: default $STUB_URL, timeout 1s, bearer token from --prometheus-bearer-token-file, CAs of --prometheus-ca-file"
+
+ok "tls: with the token and the CA it scales to ceil(300 / 40) = 8" wait_replicas 15 deploy tls secure 8
+ok "tls: ScalingActive=True ValidMetricFound" wait_cond 5 tls secure ScalingActive True ValidMetricFound
+ok "tls: a ScaledUp event rps 150 (300 / 2 pods) above target 40: 2 -> 8" \
+  has_event tls secure ScaledUp 'rps 150 above target 40: 2 -> 8'
+eq "tls: the metric proposes 8" 8 sp_get tls secure '{.status.currentMetrics[?(@.name=="rps")].proposal}'
+ok "tls: status.currentMetrics shows 300 / 8 = 37.5 (37500m)" \
+  wait_sp 10 tls secure '{.status.currentMetrics[?(@.name=="rps")].value}' 37500m
+
+ok "slow: past --prometheus-timeout 1s: FailedGetPrometheusMetric" \
+  wait_cond 10 tls slow ScalingActive False FailedGetPrometheusMetric
+ok "slow: the message says no answer came within 1s" \
+  cond_msg tls slow 'rps: Prometheus query failed: no answer within 1s \(--prometheus-timeout\)'
+eq "slow: replicas stay 2" 2 replicas deploy tls slow
+eq "slow: status.currentMetrics[rps].target is the spec's 40, not 0" 40 \
+  sp_get tls slow '{.status.currentMetrics[?(@.name=="rps")].target}'
+
+ok "notoken: no token: FailedGetPrometheusMetric" \
+  wait_cond 10 notoken secure ScalingActive False FailedGetPrometheusMetric
+ok "notoken: the message says HTTP 401 and that no token was sent" \
+  cond_msg notoken secure 'rps: Prometheus answered HTTP 401: .*Unauthorized.*no bearer token was sent: set --prometheus-bearer-token-file'
+ok "notoken: a FailedGetMetrics Warning says 401" has_event notoken secure FailedGetMetrics 'HTTP 401'
+eq "notoken: replicas stay 2" 2 replicas deploy notoken secure
+
+ok "badca: another CA: FailedGetPrometheusMetric" \
+  wait_cond 10 badca secure ScalingActive False FailedGetPrometheusMetric
+ok "badca: the message names the TLS failure" \
+  cond_msg badca secure 'rps: Prometheus query failed: TLS: SSL certificate problem: self.signed certificate \(check --prometheus-ca-file'
+eq "badca: replicas stay 2" 2 replicas deploy badca secure
+
+# The token rotated: first at the server (ebb's token is refused), then in
+# ebb's file, replaced as the kubelet does (a new file renamed over it).
+printf 's3cret-2\n' >"$tmp/stub-token"
+ok "tls: the stub's token rotated: HTTP 401" wait_cond 10 tls secure ScalingActive False FailedGetPrometheusMetric
+ok "tls: the message says the token was refused" \
+  cond_msg tls secure 'rps: Prometheus answered HTTP 401: .*the token of --prometheus-bearer-token-file was refused'
+printf 's3cret-2\n' >"$tmp/ebb-token.new" && mv "$tmp/ebb-token.new" "$tmp/ebb-token"
+ok "tls: the new token file is re-read without a restart: ValidMetricFound" \
+  wait_cond 10 tls secure ScalingActive True ValidMetricFound
+ok "tls: the re-read is logged" run_logged tls 'prometheus-bearer-token-file: .* changed: token re-read'
+eq "tls: replicas still 8" 8 replicas deploy tls secure
+rm -f "$tmp/ebb-token"
+ok "tls: the token file removed: a warning, the token read before kept" \
+  wait_for 5 run_logged tls 'warn .*prometheus-bearer-token-file: .*No such file or directory; still using the token read before'
+ok "tls: ... so it still reads the metric (3 s)" never_for 3 sh -c \
+  "[ \"\$(kubectl --kubeconfig $KS_DIR/kubeconfig get sp -n tls secure -o 'jsonpath={.status.conditions[?(@.type==\"ScalingActive\")].status}')\" != True ]"
+eq "tls: the warning is logged once" 1 sh -c "grep -c 'still using the token read before' '$(run_log tls)'"
+eq "tls: ebb run (tls) is still the same process" yes sh -c "kill -0 $(run_pid tls) && echo yes"
+
+for n in tls notoken badca; do
+  run_stop $n
+  eq "ebb run ($n) exits 0 on SIGTERM" 0 echo "$RUN_STATUS"
+done
+stub_kill
 
 echo "# shutdown"
 run_stop main

@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -84,6 +85,53 @@ static void test_apply_decision_fills_status(void **state)
     ebb_policy_release(&p);
 }
 
+/* A metric that could not be read shows the spec's target, not "0": the
+ * decision fills target_milli only for a value it could check. */
+static void test_unread_metric_shows_spec_target(void **state)
+{
+    (void)state;
+    static const struct {
+        enum ebb_target_type type;
+        int32_t util;
+        int64_t milli; /* averageValue or value */
+        bool want_set;
+        int64_t want;
+    } cases[] = {
+        {EBB_TARGET_UTILIZATION, 70, 0, true, 70000},
+        {EBB_TARGET_AVERAGE_VALUE, EBB_UNSET, 40000, true, 40000},
+        {EBB_TARGET_VALUE, EBB_UNSET, 250, true, 250},
+        {EBB_TARGET_TYPE_UNSET, EBB_UNSET, 0, false, 0},
+    };
+    int64_t now = 1795000000000LL;
+    for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+        struct ebb_policy p;
+        struct ebb_decision d;
+        make_policy(&p);
+        make_decision(&d, now);
+        struct ebb_metric_target *t = &p.spec.metrics[1].target;
+        t->type = cases[k].type;
+        t->average_utilization = cases[k].util;
+        if (cases[k].type == EBB_TARGET_AVERAGE_VALUE)
+            t->average_value = (struct ebb_quantity){.milli = cases[k].milli, .set = true};
+        if (cases[k].type == EBB_TARGET_VALUE)
+            t->value = (struct ebb_quantity){.milli = cases[k].milli, .set = true};
+        d.metrics[1].target_milli = 0; /* what pkg/scale leaves for an unread metric */
+        snprintf(d.metrics[1].error, sizeof(d.metrics[1].error), "Prometheus answered HTTP 401");
+
+        assert_int_equal(ebb_status_apply_decision(&p, &d, 4, now), EBB_OK);
+        const struct ebb_metric_status *ms = &p.status.current_metrics[1];
+        assert_false(ms->value.set);
+        assert_int_equal(ms->proposal, EBB_UNSET);
+        assert_int_equal(ms->target.set, cases[k].want_set);
+        if (cases[k].want_set)
+            assert_true(ms->target.milli == cases[k].want);
+        /* A metric that was read keeps the decision's target. */
+        assert_true(p.status.current_metrics[0].target.set);
+        assert_true(p.status.current_metrics[0].target.milli == 60000);
+        ebb_policy_release(&p);
+    }
+}
+
 static void test_transition_time_kept_until_status_flips(void **state)
 {
     (void)state;
@@ -154,6 +202,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_apply_decision_fills_status),
+        cmocka_unit_test(test_unread_metric_shows_spec_target),
         cmocka_unit_test(test_transition_time_kept_until_status_flips),
         cmocka_unit_test(test_set_condition_adds_then_updates),
         cmocka_unit_test(test_status_round_trips_to_history),
