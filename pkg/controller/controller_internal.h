@@ -137,7 +137,12 @@ struct ctl_reconcile {
     enum ctl_step step;
     bool runnable; /* a callback moved it on: tick runs the next step */
     int64_t started_ms;
-    struct ebb_policy pol; /* a private copy of the stored policy */
+    /* The stored policy, held (ebb_kube_policy_hold) for the whole
+     * reconcile, and pol: its metadata and spec shared (read only), its
+     * status a private copy in pol's own arena -- what this reconcile
+     * writes, compared with kp's at the end. */
+    struct ebb_kube_policy *kp;
+    struct ebb_policy pol;
     bool have_pol;
     bool paused;
     int64_t sync_ms;

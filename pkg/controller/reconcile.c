@@ -125,7 +125,8 @@ static void free_run(struct ctl_reconcile *r)
     free(r->cpu_all);
     free(r->mem_all);
     if (r->have_pol)
-        ebb_policy_release(&r->pol);
+        ebb_arena_release(&r->pol.arena); /* only the status copy: the rest is kp's */
+    ebb_kube_policy_free(r->kp);
     free(r->key);
     free(r->ns);
     free(r);
@@ -279,74 +280,51 @@ done:
     return out;
 }
 
-/* True when new_json differs from old_json only in the time of the newest
- * recommendation (the same value recommended again): the write is skipped,
- * so a steady policy costs no writes. The engine keeps that time in memory
- * (struct ctl_policy.rec_seen_ms) for the decisions that follow; a
- * controller that starts (or takes over) treats the stored newest
- * recommendation as seen until its first decision (see step_decide). */
-static bool only_newest_time_moved(const char *old_json, const char *new_json, int64_t *stored_ms)
-{
-    cJSON *o = cJSON_Parse(old_json), *n = cJSON_Parse(new_json);
-    bool skip = false;
-    cJSON *orec = cJSON_GetObjectItemCaseSensitive(o, "recommendations");
-    cJSON *nrec = cJSON_GetObjectItemCaseSensitive(n, "recommendations");
-    int k = cJSON_GetArraySize(nrec);
-    if (k > 0 && cJSON_GetArraySize(orec) == k) {
-        cJSON *ol = cJSON_GetArrayItem(orec, k - 1), *nl = cJSON_GetArrayItem(nrec, k - 1);
-        cJSON *ot = cJSON_GetObjectItemCaseSensitive(ol, "time");
-        cJSON *nt = cJSON_GetObjectItemCaseSensitive(nl, "time");
-        int64_t oms, nms;
-        if (cJSON_IsString(ot) && cJSON_IsString(nt) &&
-            ebb_rfc3339_parse(ot->valuestring, &oms) == EBB_OK &&
-            ebb_rfc3339_parse(nt->valuestring, &nms) == EBB_OK && nms >= oms) {
-            *stored_ms = oms;
-            /* Equal once the new time is set back to the stored one? */
-            cJSON_ReplaceItemInObjectCaseSensitive(nl, "time", cJSON_CreateString(ot->valuestring));
-            skip = cJSON_Compare(o, n, true);
-        }
-    }
-    cJSON_Delete(o);
-    cJSON_Delete(n);
-    return skip;
-}
-
-/* Writes r->pol.status when it differs from old_json (the stored one);
+/* Writes r->pol.status when it differs from the stored one (r->kp's);
  * emits the pending facts along with it. Returns true when a write went
- * out (wait for it), false when the reconcile can finish now. */
-static bool write_status(struct ctl_reconcile *r, const char *old_json)
+ * out (wait for it), false when the reconcile can finish now. A status
+ * that differs only in the time of the newest recommendation (the same
+ * value recommended again) is not written either, so a steady policy
+ * costs no writes: the engine keeps that time in memory (struct
+ * ctl_policy.rec_seen_ms) for the decisions that follow, and a controller
+ * that starts (or takes over) treats the stored newest recommendation as
+ * seen until its first decision (see step_decide). Both comparisons are
+ * on the structures: this runs on every sync of every policy. */
+static bool write_status(struct ctl_reconcile *r)
 {
     struct ebb_controller *c = r->c;
-    struct ebb_strbuf nj = EBB_STRBUF_INIT;
-    if (ebb_policy_status_to_json(&r->pol.status, &nj) != EBB_OK || ebb_strbuf_rc(&nj) != EBB_OK) {
+    const struct ebb_policy_status *stored = &r->kp->policy.status, *st = &r->pol.status;
+    struct ctl_policy *ps = ctl_pstate(c, r->key, false);
+    if (ebb_policy_status_equal(st, stored, false)) {
+        c->st.status_unchanged++;
+        return false;
+    }
+    size_t k = st->n_recommendations;
+    if (k > 0 && ebb_policy_status_equal(st, stored, true) &&
+        st->recommendations[k - 1].time_ms >= stored->recommendations[k - 1].time_ms) {
+        if (ps != NULL) {
+            ps->rec_replicas = st->recommendations[k - 1].replicas;
+            ps->rec_seen_ms = st->recommendations[k - 1].time_ms;
+            ps->rec_stored_ms = stored->recommendations[k - 1].time_ms;
+        }
+        c->st.status_unchanged++;
+        return false;
+    }
+    struct ebb_strbuf oj = EBB_STRBUF_INIT, nj = EBB_STRBUF_INIT;
+    if (ebb_policy_status_to_json(stored, &oj) != EBB_OK || ebb_strbuf_rc(&oj) != EBB_OK ||
+        ebb_policy_status_to_json(st, &nj) != EBB_OK || ebb_strbuf_rc(&nj) != EBB_OK) {
+        ebb_strbuf_release(&oj);
         ebb_strbuf_release(&nj);
         snprintf(r->reason, sizeof(r->reason), "out of memory encoding the status");
         r->status_rc = EBB_ERR_NOMEM;
-        return false;
-    }
-    struct ctl_policy *ps = ctl_pstate(c, r->key, false);
-    if (strcmp(nj.buf, old_json) == 0) {
-        c->st.status_unchanged++;
-        ebb_strbuf_release(&nj);
-        return false;
-    }
-    int64_t stored_ms = 0;
-    if (only_newest_time_moved(old_json, nj.buf, &stored_ms)) {
-        const struct ebb_policy_status *st = &r->pol.status;
-        if (ps != NULL && st->n_recommendations > 0) {
-            ps->rec_replicas = st->recommendations[st->n_recommendations - 1].replicas;
-            ps->rec_seen_ms = st->recommendations[st->n_recommendations - 1].time_ms;
-            ps->rec_stored_ms = stored_ms;
-        }
-        c->st.status_unchanged++;
-        ebb_strbuf_release(&nj);
         return false;
     }
     struct facts *fs = facts_of(r);
     for (size_t i = 0; i < fs->n; i++)
         ctl_event(c, &r->pol, true, fs->f[i].reason, "Reconcile", fs->f[i].note);
     fs->n = 0;
-    char *patch = status_patch(old_json, nj.buf);
+    char *patch = status_patch(oj.buf, nj.buf);
+    ebb_strbuf_release(&oj);
     ebb_strbuf_release(&nj);
     if (patch == NULL) {
         snprintf(r->reason, sizeof(r->reason), "out of memory building the status patch");
@@ -375,21 +353,13 @@ static bool write_status(struct ctl_reconcile *r, const char *old_json)
     return true;
 }
 
-/* Encodes the stored status (r->pol as copied) into old. */
-static enum ebb_rc old_status(struct ctl_reconcile *r, struct ebb_strbuf *old)
-{
-    enum ebb_rc rc = ebb_policy_status_to_json(&r->pol.status, old);
-    return rc != EBB_OK ? rc : ebb_strbuf_rc(old);
-}
-
 /* A status that is only conditions (InvalidSpec, AmbiguousTarget, a
  * target without /scale): the conditions are set on the stored status,
  * written if changed, and the reconcile ends with outcome. */
 static void status_only(struct ctl_reconcile *r, enum ebb_reconcile_outcome outcome, int64_t now_ms,
                         int64_t wall_ms, const char *const *conds, size_t n)
 {
-    struct ebb_strbuf old = EBB_STRBUF_INIT;
-    enum ebb_rc rc = old_status(r, &old);
+    enum ebb_rc rc = EBB_OK;
     struct ctl_policy *ps = ctl_pstate(r->c, r->key, false);
     if (ps != NULL && ps->pw == NULL)
         ps->chan_no_pods = true; /* its pods are not watched: it holds none in a pool */
@@ -402,13 +372,11 @@ static void status_only(struct ctl_reconcile *r, enum ebb_reconcile_outcome outc
                                       conds[i + 2], conds[i + 3], wall_ms);
     r->outcome = outcome;
     if (rc != EBB_OK) {
-        ebb_strbuf_release(&old);
         snprintf(r->reason, sizeof(r->reason), "out of memory setting conditions");
         finish(r, EBB_RECONCILE_FAILED, now_ms);
         return;
     }
-    bool wait = write_status(r, old.buf);
-    ebb_strbuf_release(&old);
+    bool wait = write_status(r);
     if (!wait)
         finish(r, r->status_rc == EBB_OK ? outcome : EBB_RECONCILE_FAILED, now_ms);
 }
@@ -500,21 +468,15 @@ static void step_begin(struct ctl_reconcile *r, int64_t now_ms, int64_t wall_ms)
         finish(r, EBB_RECONCILE_CANCELLED, now_ms);
         return;
     }
-    /* A private copy: the store may replace its object while we wait. */
-    struct ebb_strbuf js = EBB_STRBUF_INIT;
+    /* The store may replace its object while we wait: hold this version,
+     * share its spec, and work on a copy of its status. */
+    r->kp = ebb_kube_policy_hold(kp);
+    r->pol = kp->policy;
+    ebb_arena_init(&r->pol.arena);
     struct ebb_errlist errs = EBB_ERRLIST_INIT;
-    enum ebb_rc rc = ebb_policy_to_json(&kp->policy, &js);
-    if (rc == EBB_OK)
-        rc = ebb_strbuf_rc(&js);
-    if (rc == EBB_OK) {
-        rc = ebb_policy_from_json(&r->pol, js.buf, js.len, &errs);
-        if (rc == EBB_ERR_INVALID)
-            rc = EBB_OK; /* field errors are reported below */
-    }
-    ebb_strbuf_release(&js);
-    ebb_errlist_release(&errs);
+    enum ebb_rc rc = ebb_policy_status_copy(&r->pol.arena, &r->pol.status, &kp->policy.status);
     if (rc != EBB_OK) {
-        snprintf(r->reason, sizeof(r->reason), "copying the policy: %s", ebb_rc_str(rc));
+        snprintf(r->reason, sizeof(r->reason), "copying the policy's status: %s", ebb_rc_str(rc));
         finish(r, EBB_RECONCILE_FAILED, now_ms);
         return;
     }
@@ -526,18 +488,11 @@ static void step_begin(struct ctl_reconcile *r, int64_t now_ms, int64_t wall_ms)
     r->paused = ebb_policy_is_paused(&r->pol);
     r->sync_ms = r->pol.spec.sync_period_ms > 0 ? r->pol.spec.sync_period_ms : c->o.sync_period_ms;
 
-    /* 1. defaults, validation */
-    ebb_errlist_init(&errs);
+    /* 1. validation: done when the informer stored this version */
     if (kp->error != NULL)
         ebb_errlist_add(&errs, "", "%s", kp->error);
-    if (ebb_policy_defaults(&r->pol) != EBB_OK) {
-        ebb_errlist_release(&errs);
-        snprintf(r->reason, sizeof(r->reason), "out of memory defaulting the policy");
-        finish(r, EBB_RECONCILE_FAILED, now_ms);
-        return;
-    }
-    if (kp->error == NULL)
-        ebb_policy_validate(&r->pol, &errs);
+    for (size_t i = 0; kp->error == NULL && i < kp->invalid.n; i++)
+        ebb_errlist_add(&errs, kp->invalid.items[i].path, "%s", kp->invalid.items[i].message);
     /* A schedule's time zone must load, as `ebb validate` demands. */
     for (size_t i = 0; c->o.load_tz != NULL && i < r->pol.spec.n_schedules; i++) {
         const char *zone = r->pol.spec.schedules[i].time_zone;
@@ -657,9 +612,9 @@ static void step_scale_done(struct ctl_reconcile *r, int64_t now_ms, int64_t wal
             return;
         }
         char err[300] = "out of memory";
-        enum ebb_rc prc = ps == NULL ? EBB_ERR_NOMEM
-                                     : ctl_podwatch_acquire(c, ps, r->ns, r->scale.selector, err,
-                                                            sizeof(err));
+        enum ebb_rc prc =
+            ps == NULL ? EBB_ERR_NOMEM
+                       : ctl_podwatch_acquire(c, ps, r->ns, r->scale.selector, err, sizeof(err));
         if (prc != EBB_OK) {
             snprintf(r->reason, sizeof(r->reason), "cannot watch the target's pods: %s", err);
             finish(r, EBB_RECONCILE_FAILED, now_ms);
@@ -864,8 +819,7 @@ static void step_patch_done(struct ctl_reconcile *r, int64_t now_ms, int64_t wal
         ebb_history_add_recommendation(&r->dec->history, wall_ms, r->dec->recommendation);
         r->dec->scale = false;
     }
-    struct ebb_strbuf old = EBB_STRBUF_INIT;
-    enum ebb_rc rc = old_status(r, &old);
+    enum ebb_rc rc = EBB_OK;
     const struct ebb_condition *ready0 = ebb_status_condition(&r->pol.status, EBB_COND_READY);
     struct ebb_condition old_ready = ready0 ? *ready0 : (struct ebb_condition){0};
     if (rc == EBB_OK)
@@ -889,7 +843,6 @@ static void step_patch_done(struct ctl_reconcile *r, int64_t now_ms, int64_t wal
     if (rc == EBB_OK)
         rc = chan_status(r, ready0 ? &old_ready : NULL);
     if (rc != EBB_OK) {
-        ebb_strbuf_release(&old);
         snprintf(r->reason, sizeof(r->reason), "out of memory writing the status");
         finish(r, EBB_RECONCILE_FAILED, now_ms);
         return;
@@ -897,8 +850,7 @@ static void step_patch_done(struct ctl_reconcile *r, int64_t now_ms, int64_t wal
     if (failed)
         snprintf(r->reason, sizeof(r->reason), "%s", msg);
     r->outcome = failed ? EBB_RECONCILE_FAILED : EBB_RECONCILE_OK;
-    bool wait = write_status(r, old.buf);
-    ebb_strbuf_release(&old);
+    bool wait = write_status(r);
     if (!wait)
         finish(r, r->status_rc == EBB_OK ? r->outcome : EBB_RECONCILE_FAILED, now_ms);
 }

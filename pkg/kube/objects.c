@@ -18,6 +18,8 @@
 #include <yaml.h>
 
 #include "../api/v1alpha1/codec.h"
+#include "../api/v1alpha1/defaults.h"
+#include "../api/v1alpha1/validate.h"
 #include "../api/v1alpha1/quantity.h"
 #include "../base/arena.h"
 #include "../base/rfc3339.h"
@@ -745,8 +747,31 @@ enum ebb_rc ebb_kube_decode_policy(const cJSON *obj, void **out, size_t *bytes, 
     kp = calloc(1, sizeof(*kp));
     if (kp == NULL)
         goto out;
+    kp->refs = 1;
+    ebb_errlist_init(&kp->invalid);
     ebb_policy_init(&kp->policy);
+    /* Once into a scratch arena to learn the size, then into one block of
+     * exactly that (decoding and defaulting allocate the same way twice). */
+    {
+        struct ebb_policy scratch;
+        struct ebb_errlist none = EBB_ERRLIST_INIT;
+        ebb_policy_init(&scratch);
+        enum ebb_rc src = ebb_policy_from_cjson(&scratch, obj, &none);
+        if (src == EBB_OK)
+            src = ebb_policy_defaults(&scratch);
+        size_t used = scratch.arena.used;
+        ebb_policy_release(&scratch);
+        ebb_errlist_release(&none);
+        if (src == EBB_ERR_NOMEM)
+            goto out;
+        (void)ebb_arena_reserve(&kp->policy.arena, used); /* else it grows as usual */
+    }
     rc = ebb_policy_from_cjson(&kp->policy, obj, &errs);
+    if (rc == EBB_OK) {
+        rc = ebb_policy_defaults(&kp->policy);
+        if (rc == EBB_OK)
+            ebb_policy_validate(&kp->policy, &kp->invalid);
+    }
     if (rc == EBB_ERR_INVALID && errs.n > 0) {
         const struct ebb_field_error *fe = &errs.items[0];
         size_t n = strlen(fe->path) + strlen(fe->message) + 3;
@@ -781,9 +806,17 @@ out:
 void ebb_kube_policy_free(void *obj)
 {
     struct ebb_kube_policy *kp = obj;
-    if (kp == NULL)
+    if (kp == NULL || --kp->refs > 0)
         return;
     ebb_policy_release(&kp->policy);
+    ebb_errlist_release(&kp->invalid);
     free(kp->error);
     free(kp);
+}
+
+struct ebb_kube_policy *ebb_kube_policy_hold(const struct ebb_kube_policy *kp)
+{
+    struct ebb_kube_policy *p = (struct ebb_kube_policy *)kp; /* the count is not its content */
+    p->refs++;
+    return p;
 }

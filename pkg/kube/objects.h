@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include "../api/v1alpha1/types.h"
+#include "../base/errlist.h"
 #include "../base/rc.h"
 
 struct cJSON;
@@ -137,12 +138,18 @@ struct ebb_kube_lease {
     int32_t lease_transitions;    /* 0 when absent */
 };
 
-/* ebb.dev/v1alpha1 ScalingPolicy, decoded by the codec. A policy with
- * field errors is still stored (the controller reports them): error holds
- * the first one ("spec.maxReplicas: must be an integer ..."), else NULL. */
+/* ebb.dev/v1alpha1 ScalingPolicy, decoded by the codec, defaulted and
+ * validated once per version (not on every sync). A policy with field
+ * errors is still stored (the controller reports them): error holds the
+ * first decoding one ("spec.maxReplicas: must be an integer ..."), else
+ * NULL, and then invalid holds what ebb_policy_validate() found. The
+ * policy's arena is sized to what it holds. refs: the store's reference
+ * plus the reconciles that hold it (ebb_kube_policy_hold). */
 struct ebb_kube_policy {
     struct ebb_policy policy;
     char *error;
+    struct ebb_errlist invalid;
+    unsigned refs;
 };
 
 enum ebb_rc ebb_kube_decode_workload(const struct cJSON *obj, void **out, size_t *bytes, char *err,
@@ -167,7 +174,12 @@ enum ebb_rc ebb_kube_ranges_yaml(const struct ebb_port_assignment *a, size_t n,
 
 /* Frees a workload, pod, configmap, ranges ConfigMap or lease. NULL is a no-op. */
 void ebb_kube_object_free(void *obj);
-/* Frees a struct ebb_kube_policy. NULL is a no-op. */
+/* Drops one reference to a struct ebb_kube_policy, freeing it with the
+ * last. NULL is a no-op. */
 void ebb_kube_policy_free(void *obj);
+/* One more reference to a stored policy, for work that may outlive the
+ * store's version of it (a reconcile waiting on the API); dropped with
+ * ebb_kube_policy_free(). Only the reference count changes. */
+struct ebb_kube_policy *ebb_kube_policy_hold(const struct ebb_kube_policy *kp);
 
 #endif

@@ -524,19 +524,6 @@ enum ebb_rc ebb_policy_from_cjson(struct ebb_policy *p, const cJSON *root,
         ebb_errlist_add(errs, "", "must be a JSON object, got %s", got);
         return EBB_ERR_PARSE;
     }
-    /* Once into a scratch arena to learn the size, then into one block of
-     * exactly that size (the decoder allocates the same way both times). */
-    struct ebb_policy scratch;
-    struct ebb_errlist none;
-    ebb_policy_init(&scratch);
-    ebb_errlist_init(&none);
-    enum ebb_rc rc = ebb__policy_from_cjson(&scratch, root, &none);
-    size_t used = scratch.arena.used;
-    ebb_policy_release(&scratch);
-    ebb_errlist_release(&none);
-    if (rc == EBB_ERR_NOMEM)
-        return rc;
-    (void)ebb_arena_reserve(&p->arena, used); /* when it fails, the arena grows as usual */
     return ebb__policy_from_cjson(p, root, errs);
 }
 

@@ -31,10 +31,8 @@
 enum ebb_rc ebb_policy_from_json(struct ebb_policy *p, const char *text, size_t len,
                                  struct ebb_errlist *errs);
 
-/* The same from a parsed object (an informer's list item or watch event),
- * decoded into a fresh arena sized to it: a stored policy takes what it
- * holds, not a whole arena block. EBB_ERR_PARSE when root is not an
- * object. */
+/* The same from a parsed object (an informer's list item or watch event).
+ * EBB_ERR_PARSE when root is not an object. */
 struct cJSON;
 enum ebb_rc ebb_policy_from_cjson(struct ebb_policy *p, const struct cJSON *root,
                                   struct ebb_errlist *errs);

@@ -25,6 +25,7 @@
 #include <stdint.h>
 
 #include "../../base/arena.h"
+#include "../../base/rc.h"
 
 #define EBB_API_GROUP "ebb.dev"
 #define EBB_API_VERSION "ebb.dev/v1alpha1"
@@ -324,6 +325,16 @@ struct ebb_policy {
 void ebb_policy_init(struct ebb_policy *p);
 /* Frees everything the policy owns and re-initializes it. NULL is a no-op. */
 void ebb_policy_release(struct ebb_policy *p);
+
+/* Deep-copies src into dst, allocating in a (which dst's policy owns).
+ * EBB_ERR_NOMEM (dst then partly copied; release the arena). */
+enum ebb_rc ebb_policy_status_copy(struct ebb_arena *a, struct ebb_policy_status *dst,
+                                   const struct ebb_policy_status *src);
+/* True when a and b encode to the same JSON; with newest_time_free, the
+ * time of the newest recommendation may differ (the same value recommended
+ * again). */
+bool ebb_policy_status_equal(const struct ebb_policy_status *a, const struct ebb_policy_status *b,
+                             bool newest_time_free);
 
 /* Enum <-> JSON spelling. The *_name() functions return a static string
  * ("" for UNSET); the *_parse() ones return the UNSET member for an unknown
