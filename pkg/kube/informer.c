@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "backoff.h"
+#include "listdec.h"
 #include "watch.h"
 
 #define DEFAULT_PAGE_LIMIT 500
@@ -64,6 +65,8 @@ struct ebb_informer {
     bool in_flight;
     struct ebb_watch_decoder dec;
     bool dec_live;
+    struct ebb_list_decoder ldec; /* the LIST page being read, item by item */
+    bool ldec_live;
     bool watch_gone;       /* an ERROR 410 event was read */
     bool watch_error;      /* another ERROR event: resume the watch */
     bool store_error;      /* an event could not be stored: relist */
@@ -110,6 +113,9 @@ static void release_decoder(struct ebb_informer *inf)
     if (inf->dec_live)
         ebb_watch_decoder_release(&inf->dec);
     inf->dec_live = false;
+    if (inf->ldec_live)
+        ebb_list_decoder_release(&inf->ldec);
+    inf->ldec_live = false;
 }
 
 static char *dup_opt(const char *s, bool *ok)
@@ -294,51 +300,66 @@ static void replace_store(struct ebb_informer *inf)
     ebb_cache_swap(&inf->store, &inf->building);
 }
 
-/* Reads one page into inf->building; false (noted) when it is not a list. */
-static bool read_page(struct ebb_informer *inf, const char *body, size_t len)
+/* One item of the LIST page being read, into inf->building. */
+static int list_item(void *ctx, const cJSON *it)
 {
-    bool ok = false;
-    cJSON *root = cJSON_ParseWithLength(body, len);
-    const cJSON *items = cJSON_GetObjectItemCaseSensitive(root, "items");
-    const cJSON *md = cJSON_GetObjectItemCaseSensitive(root, "metadata");
-    if (!cJSON_IsObject(root) || !(cJSON_IsArray(items) || cJSON_IsNull(items)) ||
-        !cJSON_IsObject(md)) {
+    struct ebb_informer *inf = ctx;
+    char key[KEY_MAX];
+    const char *rv;
+    size_t bytes = 0;
+    if (!object_key(inf, it, key, &rv))
+        return 0;
+    void *obj = decode(inf, "LIST item", it, key, &bytes);
+    if (obj == NULL)
+        return 0;
+    if (ebb_cache_put(&inf->building, key, rv, obj, bytes, NULL) != EBB_OK) {
+        inf->ops.free_obj(obj);
+        note_error(inf, "out of memory storing %s", key);
+        return 1;
+    }
+    return 0;
+}
+
+/* The bytes of a LIST page, decoded as they come: a page of 10,000 items
+ * is never held whole. */
+static int list_data(void *ctx, const char *data, size_t len)
+{
+    struct ebb_informer *inf = ctx;
+    enum ebb_rc rc = ebb_list_decoder_feed(&inf->ldec, data, len, list_item, inf);
+    if (rc == EBB_OK)
+        return 0;
+    /* This request ends here (no on_done): list again after a backoff. */
+    if (rc != EBB_ERR_INVALID || inf->ldec.err[0] != '\0')
+        note_error(inf, "the LIST response: %s", inf->ldec.err);
+    inf->in_flight = false;
+    release_decoder(inf);
+    retry_later(inf, ACT_LIST);
+    return 1;
+}
+
+/* The page is complete: its continue token and resourceVersion; false
+ * (noted) when it was not a list object. */
+static bool finish_page(struct ebb_informer *inf)
+{
+    struct ebb_list_decoder *d = &inf->ldec;
+    if (ebb_list_decoder_finish(d) != EBB_OK) {
+        note_error(inf, "the LIST response: %s", d->err);
+        return false;
+    }
+    if (!d->has_items || !d->has_metadata) {
         note_error(inf, "the LIST response is not a list object");
-        goto out;
+        return false;
     }
-    const cJSON *it;
-    cJSON_ArrayForEach(it, items)
-    {
-        char key[KEY_MAX];
-        const char *rv;
-        size_t bytes = 0;
-        if (!object_key(inf, it, key, &rv))
-            continue;
-        void *obj = decode(inf, "LIST item", it, key, &bytes);
-        if (obj == NULL)
-            continue;
-        if (ebb_cache_put(&inf->building, key, rv, obj, bytes, NULL) != EBB_OK) {
-            inf->ops.free_obj(obj);
-            note_error(inf, "out of memory storing %s", key);
-            goto out;
-        }
-    }
-    const cJSON *cont = cJSON_GetObjectItemCaseSensitive(md, "continue");
-    const cJSON *rv = cJSON_GetObjectItemCaseSensitive(md, "resourceVersion");
     ebb_strbuf_reset(&inf->cont);
-    if (cJSON_IsString(cont))
-        ebb_strbuf_adds(&inf->cont, cont->valuestring);
-    if (cJSON_IsString(rv) && rv->valuestring[0] != '\0' &&
-        strlen(rv->valuestring) < sizeof(inf->page_rv))
-        snprintf(inf->page_rv, sizeof(inf->page_rv), "%s", rv->valuestring);
-    else if (inf->cont.len == 0) {
+    ebb_strbuf_add(&inf->cont, d->continue_token.buf ? d->continue_token.buf : "",
+                   d->continue_token.len);
+    if (d->resource_version[0] != '\0' && strlen(d->resource_version) < sizeof(inf->page_rv)) {
+        snprintf(inf->page_rv, sizeof(inf->page_rv), "%s", d->resource_version);
+    } else if (inf->cont.len == 0) {
         note_error(inf, "the LIST response has no usable metadata.resourceVersion");
-        goto out;
+        return false;
     }
-    ok = ebb_strbuf_rc(&inf->cont) == EBB_OK;
-out:
-    cJSON_Delete(root);
-    return ok;
+    return ebb_strbuf_rc(&inf->cont) == EBB_OK;
 }
 
 static void list_done(void *ctx, const struct ebb_kube_response *resp)
@@ -347,6 +368,7 @@ static void list_done(void *ctx, const struct ebb_kube_response *resp)
     inf->in_flight = false;
     if (resp->error != NULL) {
         char msg[512];
+        release_decoder(inf);
         ebb_kube_error_format(resp->error, msg, sizeof(msg));
         if (resp->error->http_status == 410) {
             /* The snapshot asked for is gone: the next list is a consistent
@@ -368,7 +390,9 @@ static void list_done(void *ctx, const struct ebb_kube_response *resp)
         retry_later(inf, ACT_LIST);
         return;
     }
-    if (!read_page(inf, resp->body, resp->body_len)) {
+    bool page_ok = finish_page(inf);
+    release_decoder(inf);
+    if (!page_ok) {
         retry_later(inf, ACT_LIST);
         return;
     }
@@ -396,8 +420,14 @@ static void send_list(struct ebb_informer *inf)
     struct ebb_strbuf path = EBB_STRBUF_INIT;
     enum ebb_rc rc = request_path(inf, false, &path);
     if (rc == EBB_OK) {
-        struct ebb_kube_request r = {EBB_KUBE_GET, path.buf, NULL, 0, NULL, false};
-        rc = ebb_kube_submit(inf->c, &r, NULL, list_done, inf, &inf->req_id);
+        /* Streamed, so list_data decodes the items as they arrive. */
+        release_decoder(inf);
+        ebb_list_decoder_init(&inf->ldec, inf->ops.max_frame > EBB_LIST_DEFAULT_MAX_ITEM
+                                              ? inf->ops.max_frame
+                                              : EBB_LIST_DEFAULT_MAX_ITEM);
+        inf->ldec_live = true;
+        struct ebb_kube_request r = {EBB_KUBE_GET, path.buf, NULL, 0, NULL, true};
+        rc = ebb_kube_submit(inf->c, &r, list_data, list_done, inf, &inf->req_id);
     }
     ebb_strbuf_release(&path);
     if (rc) {

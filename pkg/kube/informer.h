@@ -7,7 +7,9 @@
  *      no resourceVersion (a consistent read); any other relist for the
  *      last resourceVersion seen. Continue pages carry no resourceVersion.
  *      A 410 on a continue page is followed, after a backoff, by one
- *      unpaged LIST (no limit), as client-go's pager does;
+ *      unpaged LIST (no limit), as client-go's pager does. A page is
+ *      decoded item by item as it arrives (listdec.h): the answer to
+ *      resourceVersion=0, which ignores the limit, is never held whole;
  *   2. the store is replaced: add/update/delete callbacks for what changed
  *      against what was held; `synced` becomes true;
  *   3. WATCH from the list's resourceVersion with allowWatchBookmarks=true
@@ -56,7 +58,8 @@ struct ebb_informer_ops {
     int64_t resync_ms;       /* 0: no resync */
     int64_t page_limit;      /* list page size; 0: 500 */
     int32_t watch_timeout_s; /* 0: random in [300, 600) */
-    size_t max_frame;        /* 0: EBB_WATCH_DEFAULT_MAX_FRAME */
+    size_t max_frame; /* a watch frame; 0: EBB_WATCH_DEFAULT_MAX_FRAME (a LIST item: 16 MB, or this
+                         when larger) */
     int64_t backoff_base_ms; /* 0: 800 ms (client-go's) */
     int64_t backoff_cap_ms;  /* 0: 30 s */
     uint64_t seed;           /* jitter and timeouts; any value */
