@@ -207,6 +207,8 @@ ok "dep: 3 -> 5" set_count $NS dep 5
 ok "dep at 5: agree (the pool is full)" wait_agree 40 $NS dep Deployment dep 5
 ok "dep: 5 -> 2" set_count $NS dep 2
 ok "dep at 2: agree" wait_agree 40 $NS dep Deployment dep 2
+# The three scaled away hold their slots until they are gone (grace 1 s).
+ok "dep's scaled-away pods are gone" wait_for 20 sh -c "[ \$(kubectl --kubeconfig $KS_DIR/kubeconfig get pods -n $NS -l app=dep -o name | wc -l) -eq 2 ]"
 kept2=$(for p in $(live_pods $NS dep); do echo "$p:$(range_of $NS "$p")"; done | xargs)
 # Kill one of the two survivors too, then grow to 4: the free slots are
 # handed out lowest first, whatever slots the survivor holds.
@@ -253,6 +255,8 @@ ok "dep: 4 -> 2 frees two slots" set_count $NS dep 2
 ok "dep2 grows to 3 once slots are free" wait_replicas 40 deploy $NS dep2 3
 ok "dep2 at 3: agree" wait_agree 40 $NS dep2 Deployment dep2 3
 ok "dep at 2: agree" wait_agree 40 $NS dep Deployment dep 2
+# The three scaled away hold their slots until they are gone (grace 1 s).
+ok "dep's scaled-away pods are gone" wait_for 20 sh -c "[ \$(kubectl --kubeconfig $KS_DIR/kubeconfig get pods -n $NS -l app=dep -o name | wc -l) -eq 2 ]"
 ok "dep2: ScalingLimited is no longer PortPoolExhausted" sh -c "[ \"\$(kubectl --kubeconfig $KS_DIR/kubeconfig get sp -n $NS dep2 -o jsonpath='{.status.conditions[?(@.type==\"ScalingLimited\")].reason}')\" != PortPoolExhausted ]"
 ok "dep and dep2 never overlap" sh -c "kubectl --kubeconfig $KS_DIR/kubeconfig get pods -n $NS -l 'app in (dep,dep2)' -o json | jq -r '.items[].metadata.annotations[\"ebb.dev/channel-ports\"]' | sort | uniq -d | grep -c . | grep -qx 0"
 
