@@ -225,7 +225,12 @@ static struct ebb_kv *kv_field(struct dec *d, const cJSON *o, const char *key, c
     return kv;
 }
 
-static void decode_meta(struct dec *d, const cJSON *o, bool annotations, struct ebb_kube_meta *m)
+/* keep: what else to keep than names, versions and labels (the informers
+ * of workloads and pods hold thousands: their annotations and owners are
+ * read by nobody, so they take no memory). */
+enum { META_ANNOTATIONS = 1, META_OWNERS = 2 };
+
+static void decode_meta(struct dec *d, const cJSON *o, int keep, struct ebb_kube_meta *m)
 {
     if (!cJSON_IsObject(o)) {
         dec_fail(d, EBB_ERR_PARSE, "the object is not a JSON object");
@@ -241,8 +246,10 @@ static void decode_meta(struct dec *d, const cJSON *o, bool annotations, struct 
     m->generation = int_field(d, md, "generation", "metadata.generation", 0, INT64_MAX, EBB_UNSET);
     m->deletion_ms = time_field(d, md, "deletionTimestamp", "metadata.deletionTimestamp");
     m->labels = kv_field(d, md, "labels", "metadata.labels", &m->n_labels);
-    if (annotations)
+    if (keep & META_ANNOTATIONS)
         m->annotations = kv_field(d, md, "annotations", "metadata.annotations", &m->n_annotations);
+    if (!(keep & META_OWNERS))
+        return;
     const cJSON *refs = arr_field(d, md, "ownerReferences", "metadata.ownerReferences");
     size_t n = refs ? (size_t)cJSON_GetArraySize(refs) : 0;
     if (n == 0)
@@ -381,7 +388,7 @@ static void decode_selector(struct dec *d, const cJSON *o, const char *path,
 static void fill_workload(struct dec *d, const cJSON *o, void *obj)
 {
     struct ebb_kube_workload *w = obj;
-    decode_meta(d, o, true, &w->meta);
+    decode_meta(d, o, 0, &w->meta);
     w->kind = str_field(d, o, "kind", "kind");
     const cJSON *spec = obj_field(d, o, "spec", "spec");
     const cJSON *st = obj_field(d, o, "status", "status");
@@ -473,7 +480,7 @@ static void pod_range(struct ebb_kube_pod *p, const cJSON *o)
 static void fill_pod(struct dec *d, const cJSON *o, void *obj)
 {
     struct ebb_kube_pod *p = obj;
-    decode_meta(d, o, false, &p->meta);
+    decode_meta(d, o, 0, &p->meta);
     const cJSON *spec = obj_field(d, o, "spec", "spec");
     const cJSON *st = obj_field(d, o, "status", "status");
     const cJSON *phase = get(st, "phase");
@@ -522,7 +529,7 @@ static void fill_pod(struct dec *d, const cJSON *o, void *obj)
 static void fill_configmap(struct dec *d, const cJSON *o, void *obj)
 {
     struct ebb_kube_configmap *cm = obj;
-    decode_meta(d, o, true, &cm->meta);
+    decode_meta(d, o, META_ANNOTATIONS | META_OWNERS, &cm->meta);
     cm->data = kv_field(d, o, "data", "data", &cm->n_data);
 }
 
@@ -675,7 +682,7 @@ enum ebb_rc ebb_kube_ranges_yaml(const struct ebb_port_assignment *a, size_t n,
 static void fill_lease(struct dec *d, const cJSON *o, void *obj)
 {
     struct ebb_kube_lease *l = obj;
-    decode_meta(d, o, true, &l->meta);
+    decode_meta(d, o, META_ANNOTATIONS | META_OWNERS, &l->meta);
     const cJSON *spec = obj_field(d, o, "spec", "spec");
     l->holder_identity = str_field(d, spec, "holderIdentity", "spec.holderIdentity");
     l->lease_duration_s = (int32_t)int_field(d, spec, "leaseDurationSeconds",

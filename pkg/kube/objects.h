@@ -54,9 +54,9 @@ struct ebb_kube_meta {
     int64_t deletion_ms; /* deletionTimestamp, EBB_TIME_UNSET when absent */
     struct ebb_kv *labels;
     size_t n_labels;
-    struct ebb_kv *annotations; /* not kept for Pods */
+    struct ebb_kv *annotations; /* not kept for Pods and workloads */
     size_t n_annotations;
-    struct ebb_kube_owner_ref *owners;
+    struct ebb_kube_owner_ref *owners; /* not kept for Pods and workloads */
     size_t n_owners;
 };
 
