@@ -392,6 +392,7 @@ void ebb_controller_free(struct ebb_controller *c)
     c->shut = true;
     (void)was_shut;
     cancel_all(c, false);
+    ctl_reconcile_spares_free(c);
     ebb_informer_free(c->inf_policies);
     ebb_informer_free(c->inf_deploy);
     ebb_informer_free(c->inf_sts);

@@ -206,6 +206,8 @@ struct ebb_controller {
     struct ebb_events *events;
     struct ctl_prom *prom;
     struct ctl_reconcile *runs; /* in flight, a doubly-linked list */
+    void *spare_runs;           /* finished reconciles' memory, for the next (reconcile.c) */
+    size_t n_spare_runs;
     size_t inflight;
     bool started, shut, is_leader;
     int64_t now_ms, wall_ms; /* of the latest entry point */
@@ -382,5 +384,7 @@ void ctl_reconcile_step(struct ctl_reconcile *r, int64_t now_ms, int64_t wall_ms
 void ctl_reconcile_cancel(struct ctl_reconcile *r, bool requeue);
 /* A callback moved r on. */
 void ctl_reconcile_wake(struct ctl_reconcile *r);
+/* Frees the spare reconciles' memory (at the controller's end). */
+void ctl_reconcile_spares_free(struct ebb_controller *c);
 
 #endif
