@@ -10,6 +10,7 @@ struct ebb_arena_block {
     struct ebb_arena_block *next;
     size_t cap;
     size_t off;
+    bool lent; /* the caller's memory (ebb_arena_init_buffer): never freed here */
     max_align_t data[]; /* aligned for any object */
 };
 
@@ -19,6 +20,19 @@ void ebb_arena_init(struct ebb_arena *a)
     a->used = 0;
 }
 
+void ebb_arena_init_buffer(struct ebb_arena *a, void *buf, size_t n)
+{
+    ebb_arena_init(a);
+    struct ebb_arena_block *b = buf;
+    if (buf == NULL || n <= sizeof(*b) || (uintptr_t)buf % _Alignof(max_align_t) != 0)
+        return; /* unusable: the arena grows from malloc as usual */
+    b->next = NULL;
+    b->cap = n - sizeof(*b);
+    b->off = 0;
+    b->lent = true;
+    a->head = b;
+}
+
 void ebb_arena_release(struct ebb_arena *a)
 {
     if (a == NULL)
@@ -26,7 +40,8 @@ void ebb_arena_release(struct ebb_arena *a)
     struct ebb_arena_block *b = a->head;
     while (b) {
         struct ebb_arena_block *next = b->next;
-        free(b);
+        if (!b->lent)
+            free(b);
         b = next;
     }
     a->head = NULL;
@@ -42,6 +57,7 @@ bool ebb_arena_reserve(struct ebb_arena *a, size_t n)
         return false;
     b->cap = n;
     b->off = 0;
+    b->lent = false;
     b->next = NULL;
     a->head = b;
     return true;
@@ -66,6 +82,7 @@ void *ebb_arena_alloc(struct ebb_arena *a, size_t n)
             return NULL;
         b->cap = cap;
         b->off = 0;
+        b->lent = false;
         b->next = a->head;
         a->head = b;
     }

@@ -27,6 +27,11 @@ void ebb_arena_init(struct ebb_arena *a);
 /* Frees every block; the arena is empty and reusable afterwards. NULL is a no-op. */
 void ebb_arena_release(struct ebb_arena *a);
 
+/* Initializes a with buf (n bytes, aligned for any object) as its first
+ * block: memory the caller owns and reuses, which release does not free
+ * (a reconcile's status copy, at every sync). A buf too small or not
+ * aligned is ignored. */
+void ebb_arena_init_buffer(struct ebb_arena *a, void *buf, size_t n);
 /* Gives an empty arena a first block of n bytes, so that allocations
  * adding up to n (as counted by `used`) take no more: for an object
  * decoded a second time once its size is known. False when the arena is

@@ -63,6 +63,9 @@ struct reconcile_box {
     struct facts facts;
     struct ebb_history hist_in; /* the history before the decision */
     struct ebb_decision decision;
+    /* The first block of r.pol's arena (the status copy and what the
+     * reconcile adds to it): no malloc for it at every sync. */
+    max_align_t pol_arena[4096 / sizeof(max_align_t)];
 };
 
 static struct facts *facts_of(struct ctl_reconcile *r)
@@ -499,7 +502,8 @@ static void step_begin(struct ctl_reconcile *r, int64_t now_ms, int64_t wall_ms)
      * share its spec, and work on a copy of its status. */
     r->kp = ebb_kube_policy_hold(kp);
     r->pol = kp->policy;
-    ebb_arena_init(&r->pol.arena);
+    struct reconcile_box *box = (struct reconcile_box *)r;
+    ebb_arena_init_buffer(&r->pol.arena, box->pol_arena, sizeof(box->pol_arena));
     struct ebb_errlist errs = EBB_ERRLIST_INIT;
     enum ebb_rc rc = ebb_policy_status_copy(&r->pol.arena, &r->pol.status, &kp->policy.status);
     if (rc != EBB_OK) {

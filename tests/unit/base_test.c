@@ -58,6 +58,29 @@ static void test_arena_reserve_fits_a_replay(void **state)
     ebb_arena_release(&b);
 }
 
+/* A lent first block is used first and never freed by the arena; past it
+ * the arena grows from malloc as usual. ASan catches a free of buf. */
+static void test_arena_buffer_is_lent(void **state)
+{
+    (void)state;
+    max_align_t buf[256 / sizeof(max_align_t)];
+    struct ebb_arena a;
+    for (int round = 0; round < 3; round++) {
+        ebb_arena_init_buffer(&a, buf, sizeof(buf));
+        char *p = ebb_arena_alloc(&a, 64);
+        assert_true(p >= (char *)buf && p < (char *)buf + sizeof(buf));
+        char *q = ebb_arena_alloc(&a, 1000); /* does not fit: malloc */
+        assert_non_null(q);
+        assert_false(q >= (char *)buf && q < (char *)buf + sizeof(buf));
+        memset(q, 1, 1000);
+        ebb_arena_release(&a);
+    }
+    ebb_arena_init_buffer(&a, buf, 8); /* too small: ignored */
+    assert_null(a.head);
+    assert_non_null(ebb_arena_alloc(&a, 16));
+    ebb_arena_release(&a);
+}
+
 static void test_arena_overflow_is_refused(void **state)
 {
     (void)state;
@@ -135,6 +158,7 @@ int main(void)
         cmocka_unit_test(test_arena_alloc_is_zeroed_and_aligned),
         cmocka_unit_test(test_arena_overflow_is_refused),
         cmocka_unit_test(test_arena_reserve_fits_a_replay),
+        cmocka_unit_test(test_arena_buffer_is_lent),
         cmocka_unit_test(test_strbuf_builds_strings),
         cmocka_unit_test(test_errlist_keeps_every_error),
         cmocka_unit_test(test_rc_names),
