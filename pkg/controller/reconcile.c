@@ -203,11 +203,17 @@ static void finish(struct ctl_reconcile *r, enum ebb_reconcile_outcome outcome, 
     case EBB_RECONCILE_WAITING:
         (void)ebb_queue_add_after(&c->queue, r->key, c->o.pod_wait_ms, now_ms);
         break;
-    default:
+    default: {
+        /* The period runs from start to start: the next sync reads the
+         * metrics one period after this one did, not a period plus the
+         * time this one took. */
+        int64_t period = r->sync_ms > 0 ? r->sync_ms : c->o.sync_period_ms;
+        int64_t took = now_ms - r->started_ms;
         ebb_queue_forget(&c->queue, r->key);
         (void)ebb_queue_add_after(&c->queue, r->key,
-                                  r->sync_ms > 0 ? r->sync_ms : c->o.sync_period_ms, now_ms);
+                                  took > 0 && took < period ? period - took : period, now_ms);
         break;
+    }
     }
     free_run(r);
 }
