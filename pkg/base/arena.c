@@ -10,7 +10,7 @@ struct ebb_arena_block {
     struct ebb_arena_block *next;
     size_t cap;
     size_t off;
-    bool lent; /* the caller's memory (ebb_arena_init_buffer): never freed here */
+    bool lent;          /* the caller's memory (ebb_arena_init_buffer): never freed here */
     max_align_t data[]; /* aligned for any object */
 };
 

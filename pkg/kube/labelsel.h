@@ -50,8 +50,7 @@ struct ebb_labelsel {
 /* Parses text (NULL or "" selects everything) into *out. On error
  * (EBB_ERR_PARSE) err names the byte offset and what was expected, and
  * *out is empty; EBB_ERR_NOMEM. */
-enum ebb_rc ebb_labelsel_parse(const char *text, struct ebb_labelsel *out, char *err,
-                               size_t errsz);
+enum ebb_rc ebb_labelsel_parse(const char *text, struct ebb_labelsel *out, char *err, size_t errsz);
 /* Frees what parse allocated; s is empty afterwards. NULL is a no-op. */
 void ebb_labelsel_release(struct ebb_labelsel *s);
 

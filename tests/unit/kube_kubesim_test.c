@@ -965,13 +965,12 @@ static void update_cm(struct ebb_kube_client *c, const char *ns, const char *nam
     struct ebb_kube_error e;
     struct ebb_kube_resource res = EBB_KUBE_CONFIGMAPS;
     snprintf(body, sizeof(body), "{\"data\":{\"v\":\"%s\"}}", v);
-    if (ebb_kube_patch(c, &res, ns, name, NULL, EBB_KUBE_PATCH_MERGE, body, strlen(body), NULL, NULL,
-                       &e) != EBB_OK)
+    if (ebb_kube_patch(c, &res, ns, name, NULL, EBB_KUBE_PATCH_MERGE, body, strlen(body), NULL,
+                       NULL, &e) != EBB_OK)
         fail_msg("patch configmap %s/%s: %d %s", ns, name, e.http_status, e.message);
 }
 
-static bool keep_run(struct world *w, struct ebb_informer *inf, uint64_t list, size_t count,
-                     int ms)
+static bool keep_run(struct world *w, struct ebb_informer *inf, uint64_t list, size_t count, int ms)
 {
     int64_t t0 = mono_ms();
     for (;;) {
