@@ -88,7 +88,10 @@ static enum ebb_rc add_pod(void *actx, const struct ebb_kube_pod *kp)
 {
     struct adder *a = actx;
     const struct ctl_chan_view *v = a->v;
-    bool sts = v->policies[a->policy].kind == EBB_PORTS_STATEFULSET;
+    bool orphan = a->policy == EBB_PORTS_NO_POLICY; /* a pod with a range, any policy's */
+    if (orphan && !kp->has_range)
+        return EBB_OK;
+    bool sts = !orphan && v->policies[a->policy].kind == EBB_PORTS_STATEFULSET;
     if (a->n == a->cap) {
         size_t nc = a->cap ? a->cap * 2 : 64;
         struct pod_ref *nr = realloc(a->refs, nc * sizeof(*nr));
@@ -181,6 +184,17 @@ enum ebb_rc ctl_chan_view_build(struct ctl_chan_view *v, const struct ebb_cache 
         rc = pods_of(ctx, v->keys[i], add_pod, &a);
         if (rc == EBB_ERR_NOTFOUND && wait_for != NULL && wait_sz > 0)
             snprintf(wait_for, wait_sz, "%s", v->keys[i]);
+        if (rc != EBB_OK)
+            goto out;
+    }
+    /* Then every pod that carries a range: one whose policy is gone (or
+     * no longer names a pool) still holds its slots. A pod listed above
+     * too keeps its policy's entry (the sort puts NO_POLICY last). */
+    if (n > 0) {
+        a.policy = EBB_PORTS_NO_POLICY;
+        rc = pods_of(ctx, NULL, add_pod, &a);
+        if (rc == EBB_ERR_NOTFOUND && wait_for != NULL && wait_sz > 0)
+            snprintf(wait_for, wait_sz, "the pods that carry a channel port range");
         if (rc != EBB_OK)
             goto out;
     }

@@ -274,6 +274,12 @@ size_t ctl_podwatch_store_bytes(const struct ebb_controller *c);
 enum ebb_rc ctl_podwatch_pods(const struct ctl_podwatch *pw, struct ctl_reconcile *r);
 /* Calls fn with each of pw's pods as stored (sorted by name), stopping at
  * the first error, which it returns. */
+/* Calls fn with every stored pod that carries a channel port range, in
+ * every namespace watched; EBB_ERR_NOTFOUND while one of those informers
+ * has not listed yet. */
+enum ebb_rc ctl_podwatch_ranged(const struct ebb_controller *c,
+                                enum ebb_rc (*fn)(void *ctx, const struct ebb_kube_pod *pod),
+                                void *ctx);
 enum ebb_rc ctl_podwatch_each(const struct ctl_podwatch *pw,
                               enum ebb_rc (*fn)(void *ctx, const struct ebb_kube_pod *pod),
                               void *ctx);
@@ -302,8 +308,9 @@ enum ebb_rc ctl_selector_string(const struct ebb_label_selector *s, struct ebb_s
 #define CTL_CHAN_CM_SUFFIX "-channel-ranges"
 
 /* Hands each pod of a policy's target to add(actx, pod) (stopping at its
- * first error, returned). EBB_ERR_NOTFOUND when the pods are not known
- * yet: the assignment then waits. */
+ * first error, returned); with policy_key NULL, every pod watched that
+ * carries a range (those of deleted policies among them). EBB_ERR_NOTFOUND
+ * when the pods are not known yet: the assignment then waits. */
 typedef enum ebb_rc ctl_chan_add_fn(void *actx, const struct ebb_kube_pod *pod);
 typedef enum ebb_rc ctl_chan_pods_fn(void *ctx, const char *policy_key, ctl_chan_add_fn *add,
                                      void *actx);

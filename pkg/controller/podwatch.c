@@ -231,9 +231,11 @@ static void pw_enqueue_users(struct ctl_podwatch *pw)
         ctl_enqueue(pw->pns->c, pw->users[i]);
 }
 
+/* A pod some selector matches, or one that carries a channel port range
+ * (its policy may be gone: the range still blocks its slots). */
 static bool pod_keep(void *ctx, const void *obj)
 {
-    return matching(ctx, obj, NULL);
+    return ((const struct ebb_kube_pod *)obj)->has_range || matching(ctx, obj, NULL);
 }
 
 static void pod_join(struct ctl_podwatch *pw, const char *key)
@@ -602,6 +604,31 @@ enum ebb_rc ctl_podwatch_each(const struct ctl_podwatch *pw,
         enum ebb_rc rc = p != NULL ? fn(ctx, p) : EBB_OK;
         if (rc != EBB_OK)
             return rc;
+    }
+    return EBB_OK;
+}
+
+enum ebb_rc ctl_podwatch_ranged(const struct ebb_controller *c,
+                                enum ebb_rc (*fn)(void *ctx, const struct ebb_kube_pod *pod),
+                                void *ctx)
+{
+    size_t pos = 0;
+    const char *key, *rv;
+    void *obj;
+    while (ebb_cache_next(&c->podwatches, &pos, &key, &rv, &obj)) {
+        const struct ctl_podns *pns = obj;
+        if (!pns->started || ebb_informer_lists_done(pns->inf) == 0)
+            return EBB_ERR_NOTFOUND;
+        const struct ebb_cache *store = ebb_informer_store(pns->inf);
+        size_t sp = 0;
+        const char *k;
+        void *po;
+        while (ebb_cache_next(store, &sp, &k, &rv, &po)) {
+            const struct ebb_kube_pod *p = po;
+            enum ebb_rc rc = p->has_range ? fn(ctx, p) : EBB_OK;
+            if (rc != EBB_OK)
+                return rc;
+        }
     }
     return EBB_OK;
 }

@@ -997,6 +997,8 @@ static int32_t chan_capacity(const struct ctl_reconcile *r)
 static enum ebb_rc chan_pods_of(void *ctx, const char *key, ctl_chan_add_fn *add, void *actx)
 {
     struct ebb_controller *c = ctx;
+    if (key == NULL)
+        return ctl_podwatch_ranged(c, add, actx);
     const struct ctl_policy *ps = ctl_pstate(c, key, false);
     if (ps == NULL || ps->pw == NULL) {
         if (ps != NULL && ps->chan_no_pods)

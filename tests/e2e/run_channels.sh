@@ -275,6 +275,16 @@ ok "flow8 still agrees" agree flow8 flow8 StatefulSet flow8 5 7700 100
 ok "deleting the policy deletes its ConfigMap (ownerReferences)" sh -c "
   kubectl --kubeconfig $KS_DIR/kubeconfig delete sp -n $NS dep2 >/dev/null &&
   for i in \$(seq 1 50); do kubectl --kubeconfig $KS_DIR/kubeconfig get cm -n $NS dep2-channel-ranges >/dev/null 2>&1 || exit 0; sleep 0.2; done; exit 1"
+# dep2's Deployment runs on, its pods keep their ranges: the pool's other
+# policy must not hand those slots out while they live.
+echo "# 6. the pods of a deleted policy keep their slots until they are gone"
+ok "dep: 2 -> 5 with dep2's three pods still holding their ranges" set_count $NS dep 5
+ok "dep: ScalingLimited=True PortPoolExhausted (dep2's pods hold 3 of 5)" wait_cond 30 $NS dep ScalingLimited True PortPoolExhausted
+ok "dep stays at 2" never_for 3 sh -c "[ \"\$(kubectl --kubeconfig $KS_DIR/kubeconfig get deploy -n $NS dep -o jsonpath={.spec.replicas})\" != 2 ]"
+ok "dep and dep2's pods never overlap" sh -c "kubectl --kubeconfig $KS_DIR/kubeconfig get pods -n $NS -l 'app in (dep,dep2)' -o json | jq -r '.items[].metadata.annotations[\"ebb.dev/channel-ports\"]' | sort | uniq -d | grep -c . | grep -qx 0"
+ok "delete dep2's Deployment (its pods go)" kc delete deploy -n $NS dep2 --grace-period=0
+ok "dep grows to 5 once they are gone" wait_replicas 60 deploy $NS dep 5
+ok "dep at 5: agree" wait_agree 40 $NS dep Deployment dep 5
 run_stop again
 eq "ebb run exits 0 on SIGTERM" 0 echo "$RUN_STATUS"
 echo "1..$ks_n"
