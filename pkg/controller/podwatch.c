@@ -16,6 +16,7 @@
 
 #include "../base/msg.h"
 #include "../kube/labelsel.h"
+#include "strset.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,68 +74,6 @@ static void list_free(void *obj)
     free(l);
 }
 
-/* ---- sorted string sets (users, pod keys) ---- */
-
-static size_t set_find(char *const *v, size_t n, const char *s, bool *found)
-{
-    size_t lo = 0, hi = n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        int d = strcmp(v[mid], s);
-        if (d == 0) {
-            *found = true;
-            return mid;
-        }
-        if (d < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    *found = false;
-    return lo;
-}
-
-/* Adds s; true when it was not there. *nomem on allocation failure. */
-static bool set_add(char ***v, size_t *n, size_t *cap, const char *s, bool *nomem)
-{
-    bool found;
-    size_t at = set_find(*v, *n, s, &found);
-    if (found)
-        return false;
-    if (*n == *cap) {
-        size_t nc = *cap ? *cap * 2 : 2;
-        char **nv = realloc(*v, nc * sizeof(*nv));
-        if (nv == NULL) {
-            *nomem = true;
-            return false;
-        }
-        *v = nv;
-        *cap = nc;
-    }
-    char *copy = strdup(s);
-    if (copy == NULL) {
-        *nomem = true;
-        return false;
-    }
-    memmove(*v + at + 1, *v + at, (*n - at) * sizeof(char *));
-    (*v)[at] = copy;
-    (*n)++;
-    return true;
-}
-
-/* Removes s; true when it was there. */
-static bool set_remove(char **v, size_t *n, const char *s)
-{
-    bool found;
-    size_t at = set_find(v, *n, s, &found);
-    if (!found)
-        return false;
-    free(v[at]);
-    memmove(v + at, v + at + 1, (*n - at - 1) * sizeof(char *));
-    (*n)--;
-    return true;
-}
-
 /* ---- selectors and their index ---- */
 
 static void pw_free(void *obj)
@@ -142,12 +81,8 @@ static void pw_free(void *obj)
     struct ctl_podwatch *pw = obj;
     if (pw == NULL)
         return;
-    for (size_t i = 0; i < pw->n_users; i++)
-        free(pw->users[i]);
-    free(pw->users);
-    for (size_t i = 0; i < pw->n_pods; i++)
-        free(pw->pods[i]);
-    free(pw->pods);
+    ctl_strset_free(pw->users, pw->n_users);
+    ctl_strset_free(pw->pods, pw->n_pods);
     ebb_labelsel_release(pw->sel);
     free(pw->sel);
     free(pw->text);
@@ -240,16 +175,16 @@ static bool pod_keep(void *ctx, const void *obj)
 
 static void pod_join(struct ctl_podwatch *pw, const char *key)
 {
-    bool nomem = false;
-    if (set_add(&pw->pods, &pw->n_pods, &pw->cap_pods, key, &nomem))
-        pw_enqueue_users(pw);
-    if (nomem)
+    bool added;
+    if (ctl_strset_add(&pw->pods, &pw->n_pods, &pw->cap_pods, key, &added) != EBB_OK)
         ctl_log(pw->pns->c, EBB_CTL_LOG_ERROR, NULL, "out of memory adding pod %s", key);
+    else if (added)
+        pw_enqueue_users(pw);
 }
 
 static void pod_leave(struct ctl_podwatch *pw, const char *key)
 {
-    if (set_remove(pw->pods, &pw->n_pods, key))
+    if (ctl_strset_remove(pw->pods, &pw->n_pods, key))
         pw_enqueue_users(pw);
 }
 
@@ -298,7 +233,7 @@ static void on_pod_update(void *ctx, const char *key, const void *old_obj, const
     }
     for (size_t i = 0; i < now.n; i++) {
         bool found;
-        (void)set_find(now.v[i]->pods, now.v[i]->n_pods, key, &found);
+        (void)ctl_strset_find(now.v[i]->pods, now.v[i]->n_pods, key, &found);
         if (!found)
             pod_join(now.v[i], key);
         else if (changed)
@@ -404,9 +339,8 @@ enum ebb_rc ctl_podwatch_acquire(struct ebb_controller *c, struct ctl_policy *ps
         return ebb_errf(err, errsz, EBB_ERR_NOMEM, "out of memory");
     enum ebb_rc rc;
     struct ctl_podwatch *pw = selector_get(pns, selector, err, errsz, &rc);
-    bool nomem = false;
     if (pw != NULL &&
-        (set_add(&pw->users, &pw->n_users, &pw->cap_users, ps->key, &nomem) || !nomem)) {
+        ctl_strset_add(&pw->users, &pw->n_users, &pw->cap_users, ps->key, NULL) == EBB_OK) {
         ps->pw = pw;
         return EBB_OK;
     }
@@ -420,7 +354,7 @@ void ctl_podwatch_release(struct ebb_controller *c, struct ctl_policy *ps)
 {
     if (ps->pw == NULL)
         return;
-    (void)set_remove(ps->pw->users, &ps->pw->n_users, ps->key);
+    (void)ctl_strset_remove(ps->pw->users, &ps->pw->n_users, ps->key);
     if (ps->pw->n_users == 0)
         c->podwatch_unused = true;
     ps->pw = NULL;

@@ -8,68 +8,7 @@
 #include <string.h>
 
 #include "../base/msg.h"
-
-/* ---- sorted string sets ------------------------------------------------------------------ */
-
-static size_t set_find(char *const *v, size_t n, const char *s, bool *found)
-{
-    size_t lo = 0, hi = n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        int cmp = strcmp(v[mid], s);
-        if (cmp == 0) {
-            *found = true;
-            return mid;
-        }
-        if (cmp < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    *found = false;
-    return lo;
-}
-
-static enum ebb_rc set_add(char ***v, size_t *n, size_t *cap, const char *s)
-{
-    bool found;
-    size_t at = set_find(*v, *n, s, &found);
-    if (found)
-        return EBB_OK;
-    if (*n == *cap) {
-        size_t nc = *cap ? *cap * 2 : 2;
-        char **nv = realloc(*v, nc * sizeof(*nv));
-        if (nv == NULL)
-            return EBB_ERR_NOMEM;
-        *v = nv;
-        *cap = nc;
-    }
-    char *copy = strdup(s);
-    if (copy == NULL)
-        return EBB_ERR_NOMEM;
-    memmove(*v + at + 1, *v + at, (*n - at) * sizeof(**v));
-    (*v)[at] = copy;
-    (*n)++;
-    return EBB_OK;
-}
-
-static void set_remove(char **v, size_t *n, const char *s)
-{
-    bool found;
-    size_t at = set_find(v, *n, s, &found);
-    if (!found)
-        return;
-    free(v[at]);
-    memmove(v + at, v + at + 1, (*n - at - 1) * sizeof(*v));
-    (*n)--;
-}
-
-static void set_free(char **v, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        free(v[i]);
-    free(v);
-}
+#include "strset.h"
 
 /* ---- the index --------------------------------------------------------------------------- */
 
@@ -78,8 +17,8 @@ void ctl_target_free(void *obj)
     struct ctl_target *t = obj;
     if (t == NULL)
         return;
-    set_free(t->policies, t->n_policies);
-    set_free(t->hpas, t->n_hpas);
+    ctl_strset_free(t->policies, t->n_policies);
+    ctl_strset_free(t->hpas, t->n_hpas);
     free(t);
 }
 
@@ -135,7 +74,7 @@ enum ebb_rc ctl_targets_claim(struct ebb_controller *c, struct ctl_policy *ps, c
     if (ps->target_key != NULL) {
         struct ctl_target *old = ebb_cache_get(&c->targets, ps->target_key, NULL);
         if (old != NULL) {
-            set_remove(old->policies, &old->n_policies, ps->key);
+            (void)ctl_strset_remove(old->policies, &old->n_policies, ps->key);
             ctl_targets_enqueue(c, ps->target_key); /* the others may be alone now */
             target_gc(c, ps->target_key, old);
         }
@@ -146,7 +85,8 @@ enum ebb_rc ctl_targets_claim(struct ebb_controller *c, struct ctl_policy *ps, c
         return EBB_OK;
     char *copy = strdup(tk);
     struct ctl_target *t = copy ? target_get(c, tk, true) : NULL;
-    if (t == NULL || set_add(&t->policies, &t->n_policies, &t->cap_policies, ps->key) != EBB_OK) {
+    if (t == NULL ||
+        ctl_strset_add(&t->policies, &t->n_policies, &t->cap_policies, ps->key, NULL) != EBB_OK) {
         if (t != NULL)
             target_gc(c, tk, t);
         free(copy);
@@ -229,7 +169,7 @@ static void hpa_unindex(struct ebb_controller *c, const char *key)
         return;
     struct ctl_target *t = ebb_cache_get(&c->targets, tk, NULL);
     if (t != NULL) {
-        set_remove(t->hpas, &t->n_hpas, key);
+        (void)ctl_strset_remove(t->hpas, &t->n_hpas, key);
         ctl_targets_enqueue(c, tk);
         target_gc(c, tk, t);
     }
@@ -246,10 +186,10 @@ static void hpa_index(struct ebb_controller *c, const char *key, const struct ct
     hpa_unindex(c, key);
     char *copy = strdup(tk);
     struct ctl_target *t = copy ? target_get(c, tk, true) : NULL;
-    if (t == NULL || set_add(&t->hpas, &t->n_hpas, &t->cap_hpas, key) != EBB_OK ||
+    if (t == NULL || ctl_strset_add(&t->hpas, &t->n_hpas, &t->cap_hpas, key, NULL) != EBB_OK ||
         ebb_cache_put(&c->hpa_index, key, NULL, copy, strlen(tk) + 1, NULL) != EBB_OK) {
         if (t != NULL) {
-            set_remove(t->hpas, &t->n_hpas, key);
+            (void)ctl_strset_remove(t->hpas, &t->n_hpas, key);
             target_gc(c, tk, t);
         }
         free(copy);
