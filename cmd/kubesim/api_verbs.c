@@ -484,7 +484,9 @@ static void do_watch(struct api_req *r)
     q.initial_events = initial;
     struct ks_sink sink = {watch_send, watch_end, ctx};
     /* The store owns the sink (and so ctx) from here on. */
-    ks_store_watch_sink(r->s->store, &q, &sink, ks_now(r->s));
+    /* timeoutSeconds and bookmarks run on the wall clock, as a real
+     * server's do, whatever the simulated clock's speed */
+    ks_store_watch_sink(r->s->store, &q, &sink, r->s->now_real);
 }
 
 /* ------------------------------------------------------------------ */

@@ -155,19 +155,31 @@ static bool rx_bracket(const char *pat, size_t *ip, struct rx *r)
     return true;
 }
 
-/* Go's regexp/syntax limits, which also keep glibc's regcomp from
- * growing without bound (it copies a repeated subexpression once per
- * counted repetition and doubles it per '+'): no repetition operator
- * right after another ("a++"), counts up to 1000, a product of nested
- * counted repetitions up to 1000 ("(a{100}){100}"); and, for glibc, at
- * most RX_MAX_COPIES copies in all, '+' counting twice. A pre-pass over
- * the source pattern; what it lets through the translation checks. */
+/* Go's regexp/syntax limits, and one of ours that keeps glibc's regcomp
+ * from growing without bound. Go's: no repetition operator right after
+ * another ("a++"), counts up to 1000, a product of nested counted
+ * repetitions up to 1000 ("(a{100}){100}"). Ours: glibc copies a
+ * repeated subexpression once per counted repetition (and once more per
+ * '+'), and the epsilon closures it builds grow with the square of the
+ * nodes ("(a?){1000}" five times over takes 200 MB), so the pattern's
+ * nodes, counted the way glibc expands them, may be at most
+ * RX_MAX_NODES (3,000: about 40 MB at worst); more is "expression too large", as Go says of its own
+ * (much larger) limit. No pattern a CRD carries comes near it. A
+ * pre-pass over the source pattern; what it lets through the
+ * translation checks. */
 #define RX_MAX_REPEAT 1000u
-#define RX_MAX_COPIES 100000u
+#define RX_MAX_NODES 3000u
 
-struct rx_cost {
-    size_t counted; /* product of the counted repetitions */
-    size_t copies;  /* copies glibc makes */
+struct rx_unit {
+    size_t nodes;   /* glibc's nodes for it, expanded */
+    size_t counted; /* the product of its nested counted repetitions */
+    bool anchor;    /* holds a ^ or $ */
+};
+
+struct rx_frame {
+    size_t nodes;   /* the group's nodes so far, all branches */
+    size_t counted; /* the largest product of counted repetitions inside */
+    bool anchor;    /* holds a ^ or $ */
 };
 
 static bool rx_counted(const char *p, size_t *n, size_t *m, bool *has_max, size_t *used)
@@ -177,14 +189,14 @@ static bool rx_counted(const char *p, size_t *n, size_t *m, bool *has_max, size_
     *has_max = false;
     if (p[i] < '0' || p[i] > '9')
         return false;
-    while (p[i] >= '0' && p[i] <= '9' && *n <= RX_MAX_REPEAT)
-        *n = *n * 10 + (size_t)(p[i++] - '0');
+    for (; p[i] >= '0' && p[i] <= '9'; i++) /* every digit, saturating */
+        *n = *n > RX_MAX_REPEAT ? *n : *n * 10 + (size_t)(p[i] - '0');
     if (p[i] == ',') {
         i++;
         if (p[i] >= '0' && p[i] <= '9') {
             *has_max = true;
-            while (p[i] >= '0' && p[i] <= '9' && *m <= RX_MAX_REPEAT)
-                *m = *m * 10 + (size_t)(p[i++] - '0');
+            for (; p[i] >= '0' && p[i] <= '9'; i++)
+                *m = *m > RX_MAX_REPEAT ? *m : *m * 10 + (size_t)(p[i] - '0');
         }
     } else {
         *m = *n;
@@ -196,20 +208,38 @@ static bool rx_counted(const char *p, size_t *n, size_t *m, bool *has_max, size_
     return true;
 }
 
-static int rx_check_repeats(const char *pat, char *err, size_t errlen)
+/* The index just past a bracket expression that opens at pat[i]. */
+static size_t rx_skip_bracket(const char *pat, size_t i)
+{
+    i++;
+    if (pat[i] == '^')
+        i++;
+    if (pat[i] == ']')
+        i++;
+    while (pat[i] && pat[i] != ']') {
+        if (pat[i] == '\\' && pat[i + 1])
+            i++;
+        else if (pat[i] == '[' && pat[i + 1] == ':' && strstr(pat + i + 2, ":]"))
+            i = (size_t)(strstr(pat + i + 2, ":]") - pat) + 1;
+        i++;
+    }
+    return pat[i] ? i + 1 : i;
+}
+
+static int rx_check_size(const char *pat, char *err, size_t errlen)
 {
     size_t len = strlen(pat), depth = 0, i = 0;
-    struct rx_cost *inner =
-        calloc(len + 2, sizeof(*inner)); /* per open group: the largest inside */
-    struct rx_cost last = {1, 1};        /* of the last atom */
-    size_t after_rep = 0;                /* where the last repetition operator began, +1 */
+    struct rx_frame *g = calloc(len + 2, sizeof(*g)); /* per open group */
+    struct rx_unit last = {0, 1, false}; /* the unit a repetition applies to */
+    size_t after_rep = 0;         /* where the last repetition operator began, +1 */
+    int rc = 0;
 
-    if (!inner) {
+    if (!g) {
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    inner[0] = last;
-    while (pat[i]) {
+    g[0].counted = 1;
+    while (pat[i] && rc == 0) {
         char ch = pat[i];
         size_t n = 0, m = 0, used = 1;
         bool has_max = false, counted = ch == '{' && rx_counted(pat + i, &n, &m, &has_max, &used);
@@ -218,76 +248,82 @@ static int rx_check_repeats(const char *pat, char *err, size_t errlen)
                 snprintf(err, errlen,
                          "error parsing regexp: invalid nested repetition operator: `%.*s`",
                          (int)(i + used - (after_rep - 1)), pat + after_rep - 1);
-                free(inner);
-                return -1;
+                rc = -1;
+                break;
             }
-            struct rx_cost c = last;
-            if (ch == '+')
-                c.copies *= 2;
+            struct rx_unit u = last;
+            if (u.anchor && ch != '?') {
+                /* glibc's compile time explodes on anchors in repeated
+                 * alternations ("((|$|...)+a)+": 40 s); Go's does not */
+                snprintf(err, errlen,
+                         "error parsing regexp: kubesim does not support ^ or $ inside a "
+                         "repetition: `%.*s`",
+                         (int)(i + used), pat);
+                rc = -1;
+                break;
+            }
             if (counted) {
                 size_t k = has_max ? m : n + 1;
                 if (n > RX_MAX_REPEAT || (has_max && m > RX_MAX_REPEAT) ||
-                    (k >= 2 && c.counted * k > RX_MAX_REPEAT) ||
-                    c.copies * (k ? k : 1) > RX_MAX_COPIES) {
+                    (k >= 2 && u.counted * k > RX_MAX_REPEAT)) {
                     snprintf(err, errlen, "error parsing regexp: invalid repeat count: `%.*s`",
                              (int)used, pat + i);
-                    free(inner);
-                    return -1;
+                    rc = -1;
+                    break;
                 }
-                c.counted *= k ? k : 1;
-                c.copies *= k ? k : 1;
+                u.counted *= k ? k : 1;
+                u.nodes = u.nodes * (k ? k : 1) + 1;
+            } else {
+                u.nodes = u.nodes * (ch == '+' ? 2 : 1) + 1;
             }
-            if (c.copies > RX_MAX_COPIES) {
-                snprintf(err, errlen, "error parsing regexp: expression too large");
-                free(inner);
-                return -1;
-            }
-            if (c.counted > inner[depth].counted)
-                inner[depth].counted = c.counted;
-            if (c.copies > inner[depth].copies)
-                inner[depth].copies = c.copies;
-            last = c;
+            g[depth].nodes = g[depth].nodes - last.nodes + u.nodes;
+            if (u.counted > g[depth].counted)
+                g[depth].counted = u.counted;
+            last = u;
             if (!after_rep)
                 after_rep = i + 1;
             i += used;
-            continue;
-        }
-        after_rep = 0;
-        last = (struct rx_cost){1, 1};
-        if (ch == '\\') {
-            i += pat[i + 1] ? 2 : 1;
-        } else if (ch == '[') {
-            i++;
-            if (pat[i] == '^')
+        } else {
+            after_rep = 0;
+            last = (struct rx_unit){1, 1, ch == '^' || ch == '$'};
+            g[depth].anchor |= last.anchor;
+            if (ch == '\\') {
+                i += pat[i + 1] ? 2 : 1;
+            } else if (ch == '[') {
+                i = rx_skip_bracket(pat, i);
+            } else if (ch == '(') {
+                depth++;
+                g[depth] = (struct rx_frame){0, 1, false};
+                last = (struct rx_unit){0, 1, false};
+                i += pat[i + 1] == '?' ? (pat[i + 2] == ':' ? 3 : 2) : 1;
+                continue;
+            } else if (ch == ')' && depth > 0) {
+                last = (struct rx_unit){g[depth].nodes + 2, g[depth].counted, g[depth].anchor};
+                depth--;
+                g[depth].anchor |= last.anchor;
+                if (last.counted > g[depth].counted)
+                    g[depth].counted = last.counted;
                 i++;
-            if (pat[i] == ']')
+            } else if (ch == '|') {
+                last = (struct rx_unit){0, 1, false};
+                g[depth].nodes++;
                 i++;
-            while (pat[i] && pat[i] != ']') {
-                if (pat[i] == '\\' && pat[i + 1])
-                    i++;
-                else if (pat[i] == '[' && pat[i + 1] == ':' && strstr(pat + i + 2, ":]"))
-                    i = (size_t)(strstr(pat + i + 2, ":]") - pat) + 1;
+                continue;
+            } else {
                 i++;
             }
-            if (pat[i])
-                i++;
-        } else if (ch == '(') {
-            depth++;
-            inner[depth] = last;
-            i += pat[i + 1] == '?' ? (pat[i + 2] == ':' ? 3 : 2) : 1;
-        } else if (ch == ')' && depth > 0) {
-            last = inner[depth--];
-            if (last.counted > inner[depth].counted)
-                inner[depth].counted = last.counted;
-            if (last.copies > inner[depth].copies)
-                inner[depth].copies = last.copies;
-            i++;
-        } else {
-            i++;
+            g[depth].nodes += last.nodes;
+        }
+        if (g[depth].nodes > RX_MAX_NODES) {
+            snprintf(err, errlen,
+                     "error parsing regexp: expression too large (kubesim allows %u nodes, "
+                     "counting each repetition's copies)",
+                     RX_MAX_NODES);
+            rc = -1;
         }
     }
-    free(inner);
-    return 0;
+    free(g);
+    return rc;
 }
 
 int ks_cel_regcomp(regex_t *re, const char *pat, bool nosub, char *err, size_t errlen)
@@ -296,7 +332,7 @@ int ks_cel_regcomp(regex_t *re, const char *pat, bool nosub, char *err, size_t e
     size_t i = 0;
     int rc;
 
-    if (rx_check_repeats(pat, err, errlen) != 0)
+    if (rx_check_size(pat, err, errlen) != 0)
         return -1;
 
     while (pat[i]) {
@@ -382,6 +418,17 @@ int ks_cel_regcomp(regex_t *re, const char *pat, bool nosub, char *err, size_t e
             snprintf(err, errlen, "lazy quantifiers are not supported");
             free(r.p);
             return -1;
+        }
+        if (ch == '{') {
+            size_t n, m, used;
+            bool has_max;
+            if (!rx_counted(pat + i, &n, &m, &has_max, &used)) {
+                /* Go: a '{' that does not start {n}, {n,} or {n,m} is
+                 * itself; glibc would read "{,5}" as a repetition */
+                rx_add(&r, "\\{");
+                i++;
+                continue;
+            }
         }
         rx_addc(&r, ch);
         i++;

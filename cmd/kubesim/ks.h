@@ -417,7 +417,8 @@ struct ks_watch_req {
     bool initial_events;
 };
 int ks_store_watch(ks_store *st, const struct ks_watch_req *q, ks_stream *stream, double now);
-/* Timers: bookmarks and watch deadlines. */
+/* Timers: bookmarks and watch deadlines. The "now" of watches is the
+ * wall clock (a watch's timeoutSeconds is real seconds at any --speed). */
 void ks_store_tick(ks_store *st, double now);
 /* Next time ks_store_tick has work (a deadline), or 0 when none. */
 double ks_store_next_deadline(const ks_store *st);

@@ -185,7 +185,7 @@ void ks_sim_tick(ks_sim *s)
 {
     double now = ks_now(s);
 
-    ks_store_tick(s->store, now);
+    ks_store_tick(s->store, s->now_real); /* watch timeouts: wall clock */
     ks_workload_tick(s, now);
     ks_metrics_tick(s, now);
 }

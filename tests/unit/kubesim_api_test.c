@@ -1118,6 +1118,34 @@ static void test_events(void **state)
     res_free(&r);
 }
 
+/* A watch's timeoutSeconds is wall-clock time at any --speed: at 60x, a
+ * 10 s watch is still open 5 real seconds (300 simulated) in, and ends at
+ * 10 real seconds. On the simulated clock clients saw watches end within
+ * a second of opening. */
+static void test_watch_timeout_on_wall_clock(void **state)
+{
+    ks_sim *s = *state;
+    double t0 = s->now_real;
+
+    s->cfg.speed = 60;
+    struct res r = call(s, "GET", DEPLOYS "?watch=1&timeoutSeconds=10&allowWatchBookmarks=true",
+                        ADMIN, NULL, NULL);
+    expect_code(&r, 200);
+    assert_non_null(r.stream);
+    ks_stream *st = r.stream;
+    res_free(&r);
+    s->now_real = t0 + 5;
+    ks_sim_tick(s);
+    assert_false(st->ended);
+    s->now_real = t0 + 9.9;
+    ks_sim_tick(s);
+    assert_false(st->ended);
+    s->now_real = t0 + 10;
+    ks_sim_tick(s);
+    assert_true(st->ended);
+    http_stream_free(st);
+}
+
 static void test_list_and_watch_params(void **state)
 {
     ks_sim *s = *state;
@@ -1407,6 +1435,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_pods_graceful, setup, teardown),
         cmocka_unit_test_setup_teardown(test_events, setup, teardown),
         cmocka_unit_test_setup_teardown(test_list_and_watch_params, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_watch_timeout_on_wall_clock, setup, teardown),
         cmocka_unit_test_setup_teardown(test_replay_creates, setup, teardown),
         cmocka_unit_test_setup_teardown(test_replay_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_faults, setup, teardown),

@@ -430,6 +430,10 @@ static const struct rx_case rx_cases[] = {
      "0-9]*)?)|(\\.[0-9]+))))?$",
      "-1", false},
     {"b", "abc", true},
+    {"^a{,5}$", "a{,5}", true}, /* Go: not a repetition, so the text itself */
+    {"^a{,5}$", "aa", false},
+    {"^a{x}$", "a{x}", true},
+    {"^a{2}$", "aa", true},
 };
 
 static void test_regex(void **state)
@@ -453,6 +457,59 @@ static void test_regex(void **state)
     assert_int_equal(ks_cel_regcomp(&re, "a(?=b)", true, err, sizeof(err)), -1);
     assert_int_equal(ks_cel_regcomp(&re, "\\bword", true, err, sizeof(err)), -1);
     assert_int_equal(ks_cel_regcomp(&re, "[a", true, err, sizeof(err)), -1);
+}
+
+/* Go's repetition limits, and kubesim's bound on the nodes glibc's
+ * regcomp builds: five "(a?){1000}" in a row took 200 MB there, fifty
+ * ran a fuzzer out of memory. */
+static const struct {
+    const char *pattern;
+    const char *error; /* NULL: compiles */
+} rx_limit_cases[] = {
+    {"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$", NULL},
+    {"^.{0,253}$", NULL},
+    {"a{1000}", NULL},
+    {"(a{100}){10}", NULL},
+    {"(a?){500}", NULL},
+    {"(a?){1000}", "expression too large"},
+    {"(ab|cd?){300}", NULL},
+    {"(ab|cd?){1000}", "expression too large"},
+    {"a{1001}", "invalid repeat count: `{1001}`"},
+    {"a{2,1001}", "invalid repeat count: `{2,1001}`"},
+    {"(a?){10010}", "invalid repeat count: `{10010}`"}, /* a fuzzer's: all digits count */
+    {"(a?){,10000}", NULL}, /* a literal "{,10000}" as in Go, not 10,000 copies */
+    {"a{1,99999999999999999999}", "invalid repeat count: `{1,99999999999999999999}`"},
+    {"(a{100}){11}", "invalid repeat count: `{11}`"},
+    {"((b{10}){10}){11}", "invalid repeat count: `{11}`"},
+    {"a**", "invalid nested repetition operator: `**`"},
+    {"a{2}+", "invalid nested repetition operator: `{2}+`"},
+    {"(a?){1000}(a?){1000}(a?){1000}", "expression too large"},
+    {"(abcdefghij){600}", "expression too large"},
+    {"((a+)+){100}x{999}", NULL},
+    {"((a+)+){400}", "expression too large"},
+    {"(((((((((((((c)+)+)+)+)+)+)+)+)+)+)+)+)+)+", "expression too large"},
+};
+
+static void test_regex_limits(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < COUNT(rx_limit_cases); i++) {
+        regex_t re;
+        char err[200] = "";
+        int rc = ks_cel_regcomp(&re, rx_limit_cases[i].pattern, true, err, sizeof(err));
+        if (rx_limit_cases[i].error == NULL) {
+            if (rc != 0)
+                fprintf(stderr, "%s: %s\n", rx_limit_cases[i].pattern, err);
+            assert_int_equal(rc, 0);
+            regfree(&re);
+            continue;
+        }
+        if (rc == 0 || strstr(err, rx_limit_cases[i].error) == NULL)
+            fprintf(stderr, "%s: rc %d, \"%s\"\n", rx_limit_cases[i].pattern, rc, err);
+        assert_int_equal(rc, -1);
+        assert_non_null(strstr(err, rx_limit_cases[i].error));
+        assert_non_null(strstr(err, "error parsing regexp: "));
+    }
 }
 
 static void test_garbage_never_crashes(void **state)
@@ -501,6 +558,7 @@ int main(void)
         cmocka_unit_test(test_bool_result_and_old_self),
         cmocka_unit_test(test_step_limit),
         cmocka_unit_test(test_regex),
+        cmocka_unit_test(test_regex_limits),
         cmocka_unit_test(test_garbage_never_crashes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
