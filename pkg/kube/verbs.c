@@ -417,7 +417,7 @@ enum ebb_rc ebb__kube_patch_start(struct ebb_kube_call *call, struct ebb_kube_cl
             ebb__kube_err_setf(err, "%s %s: a server-side apply needs a field manager", verb, what);
             return EBB_ERR_INVALID;
         }
-        q.force = true; /* Ebb owns the fields it applies, as a controller should */
+        q.force = o != NULL && o->force;
     }
     return ebb__kube_start_one(call, c, p, verb, EBB_KUBE_PATCH, res, ns, name, subresource, &q,
                                patch, len, ctype, err);

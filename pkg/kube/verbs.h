@@ -52,13 +52,17 @@ struct cJSON;
 struct ebb_kube_write_opts {
     const char *field_manager; /* NULL: EBB_KUBE_FIELD_MANAGER; "": none sent */
     bool dry_run;              /* dryRun=All: validated and answered, nothing stored */
+    /* force=true, server-side apply only (ignored by other writes): take
+     * over the fields another manager owns instead of failing with 409
+     * Conflict. A controller that owns what it applies sets it. */
+    bool force;
 };
 
 enum ebb_kube_patch_type {
     EBB_KUBE_PATCH_MERGE = 0, /* application/merge-patch+json (RFC 7386) */
     EBB_KUBE_PATCH_STRATEGIC, /* application/strategic-merge-patch+json (built-in kinds only) */
     EBB_KUBE_PATCH_JSON,      /* application/json-patch+json (RFC 6902) */
-    EBB_KUBE_PATCH_APPLY,     /* application/apply-patch+yaml: server-side apply, force=true */
+    EBB_KUBE_PATCH_APPLY,     /* application/apply-patch+yaml: server-side apply */
     EBB_KUBE_PATCH__COUNT
 };
 
@@ -211,8 +215,10 @@ enum ebb_rc ebb_kube_update_async(struct ebb_kube_call *call, struct ebb_kube_cl
 /* ---- patch ------------------------------------------------------------------------------- */
 
 /* PATCH the object name (or its subresource) with patch (len bytes) of
- * type t. A server-side apply (EBB_KUBE_PATCH_APPLY) always sends force=true
- * and needs a field manager (EBB_ERR_INVALID with field_manager ""). */
+ * type t. A server-side apply (EBB_KUBE_PATCH_APPLY) needs a field manager
+ * (EBB_ERR_INVALID with field_manager "") and sends force=true only when
+ * o->force asks for it (NULL o: no force); without it a field another
+ * manager owns makes the apply fail with 409 EBB_KUBE_CONFLICT. */
 enum ebb_rc ebb_kube_patch(struct ebb_kube_client *c, const struct ebb_kube_resource *res,
                            const char *ns, const char *name, const char *subresource,
                            enum ebb_kube_patch_type t, const char *patch, size_t len,

@@ -125,6 +125,10 @@ http_code() { curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$1"; }
 # the identity from "leader election on Lease NS/NAME as ID"
 identity_of() { grep -o 'leader election on Lease [^ ]* as [^ ]*' "$(run_log "$1")" | tail -1 | awk '{print $NF}'; }
 lease_holder() { kc get lease -n default ebb-leader -o 'jsonpath={.spec.holderIdentity}'; }
+# id_format ID PREFIX: ID is PREFIX + "_" + 8 lowercase hex digits, the
+# leader identity of cmd/ebb/run.c (make_identity; PREFIX: POD_NAME, else
+# the host name).
+id_format() { [ "${1%_*}" = "$2" ] && [[ ${1##*_} =~ ^[0-9a-f]{8}$ ]]; }
 ms_to_s() { awk -v a="$1" 'BEGIN { printf "%.1f", a / 1000 }'; }
 # wait_log SECS NAME PATTERN: until the log has PATTERN.
 wait_log() { wait_for "$1" grep -Eq -- "$3" "$(run_log "$2")"; }
@@ -380,9 +384,10 @@ section_faults() {
 section_leader() {
   up leader --load default/web=constant:30
   app default web 10 "$QUICK"
-  run_start a --leader-elect
+  # a runs as a pod would (POD_NAME from the downward API), b on a bare host.
+  POD_NAME=ebb-6d5f8b7c9-x2k4q run_start a --leader-elect
   sleep 1
-  run_start b --leader-elect
+  POD_NAME= run_start b --leader-elect
   ok "leader: a becomes the leader" wait_log 20 a 'became the leader'
   ok "leader: b is ready (warm standby)" run_wait_ready b 20
   sleep 3
@@ -391,6 +396,11 @@ section_leader() {
   id_a=$(identity_of a); id_b=$(identity_of b)
   check "leader: distinct identities" "a=$id_a b=$id_b" [ -n "$id_a" -a -n "$id_b" -a "$id_a" != "$id_b" ]
   eq "leader: the Lease is held by a" "$id_a" lease_holder
+  h=$(lease_holder)
+  check "leader: holderIdentity is POD_NAME + _ + 8 hex digits" "holderIdentity \"$h\"" \
+    id_format "$h" ebb-6d5f8b7c9-x2k4q
+  check "leader: without POD_NAME the identity is the host name + _ + 8 hex digits" \
+    "b=\"$id_b\", host $(uname -n)" id_format "$id_b" "$(uname -n)"
   load default web 200
   ok "leader: a load step is followed (1 -> 5)" wait_replicas 20 deploy default web 5
   sleep 2
@@ -411,6 +421,9 @@ section_leader() {
   check "kill -9: b waits for the lease to expire (not before 10 s)" "$(ms_to_s $dt) s" [ "$dt" -ge 10000 ]
   run_stop a
   eq "kill -9: the Lease is held by b" "$id_b" lease_holder
+  h=$(lease_holder)
+  check "kill -9: holderIdentity is the host name + _ + 8 hex digits" "holderIdentity \"$h\"" \
+    id_format "$h" "$(uname -n)"
   load default web 100
   ok "kill -9: b follows the next load change (5 -> 3)" wait_replicas 20 deploy default web 3
   check "kill -9: b scaled" "$(grep -c ': scaled ' "$(run_log b)")" run_logged b ': scaled '

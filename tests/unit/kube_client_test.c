@@ -6,6 +6,10 @@
  * what the server saw. Timing assertions are loose on purpose.
  * Run from the repository root (the fixtures are read from tests/fixtures).
  */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -459,6 +464,93 @@ static void test_request_timeout(void **state)
         fail_msg("message: %s", err.message);
     ebb_strbuf_release(&wire);
     env_stop(&e);
+}
+
+/* A loopback port whose TCP handshakes never complete, with no network
+ * needed: a listener with backlog 0 that never accepts, its accept queue
+ * filled by fds[1..n-1]. Linux drops a SYN while that queue is full, so a
+ * connect() waits for a SYN-ACK that does not come. (Were a handshake to
+ * get through, nobody would answer the TLS ClientHello: still a hang
+ * inside curl's connect phase.) fds[0] is the listener; close all n. */
+static int unanswering_port(int *fds, int n)
+{
+    struct sockaddr_in a;
+    socklen_t alen = sizeof(a);
+    memset(&a, 0, sizeof(a));
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    fds[0] = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(fds[0] >= 0);
+    assert_int_equal(bind(fds[0], (struct sockaddr *)&a, sizeof(a)), 0);
+    assert_int_equal(listen(fds[0], 0), 0);
+    assert_int_equal(getsockname(fds[0], (struct sockaddr *)&a, &alen), 0);
+    for (int i = 1; i < n; i++) {
+        fds[i] = socket(AF_INET, SOCK_STREAM, 0);
+        assert_true(fds[i] >= 0);
+        assert_int_equal(fcntl(fds[i], F_SETFL, O_NONBLOCK), 0);
+        if (connect(fds[i], (struct sockaddr *)&a, sizeof(a)) != 0)
+            assert_true(errno == EINPROGRESS || errno == EAGAIN);
+    }
+    struct timespec settle = {0, 50 * 1000000L}; /* let the fillers' handshakes land */
+    nanosleep(&settle, NULL);
+    return ntohs(a.sin_port);
+}
+
+/* The connect timeout ends a handshake that never completes, long before
+ * the request timeout, and says so. A write that timed out connecting was
+ * never sent, so it is retried like a refused connection. */
+static void test_connect_timeout(void **state)
+{
+    (void)state;
+    int fds[5];
+    int port = unanswering_port(fds, 5);
+    struct ebb_kube_config cfg;
+    memset(&cfg, 0, sizeof(cfg));
+    char server[64];
+    snprintf(server, sizeof(server), "https://127.0.0.1:%d", port);
+    cfg.server = server;
+    cfg.insecure_skip_tls_verify = true;
+    struct ebb_kube_client_opts o;
+    ebb_kube_client_opts_default(&o);
+    o.connect_timeout_ms = 200;
+    o.request_timeout_ms = 20000;
+    o.backoff_base_ms = 10;
+    o.seed = 1;
+    static const struct {
+        enum ebb_kube_method method;
+        int max_retries;
+        const char *attempts; /* in the message; NULL: none named (one attempt) */
+    } cases[] = {{EBB_KUBE_GET, 0, NULL}, {EBB_KUBE_POST, 1, "(2 attempts)"}};
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct ebb_kube_client *c = NULL;
+        char err[256];
+        o.max_retries = cases[i].max_retries;
+        assert_int_equal(ebb_kube_client_new(&cfg, &o, &c, err, sizeof(err)), EBB_OK);
+        struct ebb_kube_request r = get_req;
+        r.method = cases[i].method;
+        struct ebb_kube_error ke;
+        int status = -1;
+        int64_t t0 = now_ms();
+        assert_int_equal(ebb_kube_do(c, &r, NULL, &status, &ke), EBB_ERR_IO);
+        int64_t took = now_ms() - t0;
+        assert_int_equal(status, 0);
+        assert_int_equal(ke.http_status, 0);
+        assert_int_equal(ke.reason, EBB_KUBE_TRANSPORT);
+        /* "timed out: Failed to connect to 127.0.0.1 port N after 200 ms: ..." */
+        const char *why = strstr(ke.message, "timed out: ");
+        if (why == NULL || strstr(why, "onnect") == NULL || strstr(ke.message, server) == NULL)
+            fail_msg("message: %s", ke.message);
+        if (cases[i].attempts ? strstr(ke.message, cases[i].attempts) == NULL
+                              : strstr(ke.message, "attempts") != NULL)
+            fail_msg("message: %s", ke.message);
+        /* 200 ms per attempt; generous for a loaded machine, far below 20 s. */
+        if (took < 150 * (cases[i].max_retries + 1) || took > 5000)
+            fail_msg("took %lld ms", (long long)took);
+        assert_true(ebb_kube_error_retryable(&ke));
+        ebb_kube_client_free(c);
+    }
+    for (int i = 0; i < 5; i++)
+        close(fds[i]);
 }
 
 /* ---- rate limit -------------------------------------------------------------------------- */
@@ -1582,6 +1674,7 @@ int main(void)
         cmocka_unit_test(test_writes_retried_only_when_unprocessed),
         cmocka_unit_test(test_cut_connection),
         cmocka_unit_test(test_request_timeout),
+        cmocka_unit_test(test_connect_timeout),
         cmocka_unit_test(test_rate_limiter_delays_third_request),
         cmocka_unit_test(test_wrong_ca_fails_verification_clearly),
         cmocka_unit_test(test_insecure_skip_tls_verify),

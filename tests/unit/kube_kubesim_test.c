@@ -432,7 +432,7 @@ static void test_deployment(void **state)
 
     const char *apply = "{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":{"
                         "\"name\":\"web\",\"annotations\":{\"applied\":\"yes\"}}}";
-    struct ebb_kube_write_opts wo = {"e2e-apply", false};
+    struct ebb_kube_write_opts wo = {"e2e-apply", false, true};
     assert_int_equal(ebb_kube_patch(w->c, &dep, ns, "web", NULL, EBB_KUBE_PATCH_APPLY, apply,
                                     strlen(apply), &wo, &b, &e),
                      EBB_OK);

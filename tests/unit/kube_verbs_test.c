@@ -157,13 +157,14 @@ static struct ebb_kube_resource resource(enum res_id id)
     return EBB_KUBE_PODS;
 }
 
-/* The write options the fixture's query shows (the recorder's field manager, dryRun). */
+/* The write options the fixture's query shows (the recorder's field manager, dryRun, force). */
 static struct ebb_kube_write_opts opts_of(const struct ebbt_kube_exchange *x)
 {
-    struct ebb_kube_write_opts o = {"", false};
+    struct ebb_kube_write_opts o = {"", false, false};
     if (strstr(x->target, "fieldManager=demo-operator"))
         o.field_manager = "demo-operator";
     o.dry_run = strstr(x->target, "dryRun=All") != NULL;
+    o.force = strstr(x->target, "force=true") != NULL;
     return o;
 }
 
@@ -716,7 +717,7 @@ static void test_refused_locally(void **state)
     struct ebb_strbuf out = EBB_STRBUF_INIT;
     static const char no_rv[] = "{\"metadata\":{\"name\":\"web\"},\"spec\":{}}";
     static const char patch[] = "{\"spec\":{}}";
-    struct ebb_kube_write_opts no_manager = {"", false};
+    struct ebb_kube_write_opts no_manager = {"", false, true};
     struct ebb_kube_delete_opts bad_policy = {NULL, NULL, "Cascade", false};
     struct ebb_kube_query cont = {.continue_token = "abc"};
     env_start(&e);
@@ -931,6 +932,45 @@ static void test_async_cancel(void **state)
     ebbt_kube_release(&p1);
 }
 
+/* ---- server-side apply: force only when asked -------------------------------------------- */
+
+static void test_apply_force(void **state)
+{
+    (void)state;
+    static const struct {
+        enum ebb_kube_patch_type t;
+        bool opts, force;
+        const char *query;
+    } cases[] = {
+        {EBB_KUBE_PATCH_APPLY, true, true, "?fieldManager=ebb&force=true"},
+        {EBB_KUBE_PATCH_APPLY, true, false, "?fieldManager=ebb"},
+        {EBB_KUBE_PATCH_APPLY, false, false, "?fieldManager=ebb"}, /* NULL options */
+        {EBB_KUBE_PATCH_MERGE, true, true, "?fieldManager=ebb"},   /* apply only */
+    };
+    static const char path[] = "/apis/apps/v1/namespaces/demo/deployments/web";
+    struct ebbt_kube_exchange x;
+    load(20, &x);
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct env e;
+        struct ebb_kube_error err;
+        char want[256];
+        struct ebb_kube_write_opts o = {NULL, false, cases[i].force};
+        env_start(&e);
+        push_x(&e, &x, NULL, NULL);
+        assert_int_equal(ebb_kube_patch(e.c, &EBB_KUBE_DEPLOYMENTS, "demo", "web", NULL, cases[i].t,
+                                        x.req_body, x.req_body_len, cases[i].opts ? &o : NULL, NULL,
+                                        &err),
+                         EBB_OK);
+        struct ebb_replay_request r = seen_request(&e, 0);
+        snprintf(want, sizeof(want), "%s%s", path, cases[i].query);
+        assert_string_equal(r.method, "PATCH");
+        assert_string_equal(r.target, want);
+        assert_string_equal(r.content_type, ebb_kube_patch_content_type(cases[i].t));
+        env_stop(&e);
+    }
+    ebbt_kube_release(&x);
+}
+
 static void test_patch_content_types(void **state)
 {
     (void)state;
@@ -960,6 +1000,7 @@ int main(void)
         cmocka_unit_test(test_refused_locally),
         cmocka_unit_test(test_async_forms_run_together),
         cmocka_unit_test(test_async_cancel),
+        cmocka_unit_test(test_apply_force),
         cmocka_unit_test(test_patch_content_types),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
