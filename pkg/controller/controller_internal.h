@@ -28,6 +28,7 @@
 #include "../scale/scale.h"
 #include "../source/source.h"
 #include "cache.h"
+#include "cadence.h"
 #include "controller.h"
 #include "queue.h"
 
@@ -68,6 +69,9 @@ struct ctl_policy {
      * policy with channelPorts that holds no pod selector (pw) and not this
      * flag makes the pool's assignments wait for it. */
     bool chan_no_pods;
+    /* When its next sync runs: just after its metric's next sample lands
+     * (cadence.h). */
+    struct ebb_cadence cadence;
 };
 
 /* The target index (c->targets): who claims "ns/Kind/name". */
@@ -136,7 +140,10 @@ struct ctl_reconcile {
     char *ns, *name;
     enum ctl_step step;
     bool runnable; /* a callback moved it on: tick runs the next step */
-    int64_t started_ms;
+    int64_t started_ms, started_wall_ms;
+    /* The newest pod sample of its first Resource or Pods metric that
+     * has one, and its window, for the cadence (EBB_TIME_UNSET: none). */
+    int64_t newest_ts_ms, newest_window_ms;
     /* The stored policy, held (ebb_kube_policy_hold) for the whole
      * reconcile, and pol: its metadata and spec shared (read only), its
      * status a private copy in pol's own arena -- what this reconcile

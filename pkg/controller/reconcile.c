@@ -209,9 +209,28 @@ static void finish(struct ctl_reconcile *r, enum ebb_reconcile_outcome outcome, 
          * time this one took. */
         int64_t period = r->sync_ms > 0 ? r->sync_ms : c->o.sync_period_ms;
         int64_t took = now_ms - r->started_ms;
+        int64_t delay = took > 0 && took < period ? period - took : period;
+        /* ... moved later, by less than a window, to just after its
+         * metric's next sample lands (cadence.h) */
+        struct ctl_policy *ps = ctl_pstate(c, r->key, false);
+        if (ps != NULL) {
+            int64_t due = c->wall_ms + delay;
+            uint32_t misses = ps->cadence.misses;
+            delay += ebb_cadence_plan(&ps->cadence, r->started_wall_ms, r->newest_ts_ms,
+                                      r->newest_window_ms, due, period) -
+                     due;
+            if (ps->cadence.misses != misses && ps->cadence.margin_ms < 0)
+                ctl_log(c, EBB_CTL_LOG_INFO, r->key,
+                        "metric samples come too late after their timestamps to sync just "
+                        "after them: syncing on plain periods");
+            else if (ps->cadence.misses != misses)
+                ctl_log(c, EBB_CTL_LOG_DEBUG, r->key,
+                        "the metric's next sample was not there yet: syncing %lld ms after "
+                        "each sample's timestamp from now on",
+                        (long long)ps->cadence.margin_ms);
+        }
         ebb_queue_forget(&c->queue, r->key);
-        (void)ebb_queue_add_after(&c->queue, r->key,
-                                  took > 0 && took < period ? period - took : period, now_ms);
+        (void)ebb_queue_add_after(&c->queue, r->key, delay, now_ms);
         break;
     }
     }
@@ -259,6 +278,8 @@ void ctl_reconcile_start(struct ebb_controller *c, const char *key, int64_t now_
     }
     r->c = c;
     r->started_ms = now_ms;
+    r->started_wall_ms = wall_ms;
+    r->newest_ts_ms = EBB_TIME_UNSET;
     r->key = strdup(key);
     const char *slash = strchr(key, '/');
     r->ns = slash ? strndup(key, (size_t)(slash - key)) : strdup("");
@@ -725,6 +746,11 @@ static void step_decide(struct ctl_reconcile *r, int64_t now_ms, int64_t wall_ms
     const struct ebb_policy_spec *spec = &r->pol.spec;
     const struct ebb_tz *tzs[EBB_MAX_SCHEDULES];
     ctl_fetch_finish(r, wall_ms);
+    for (size_t i = 0; i < spec->n_metrics && i < EBB_MAX_METRICS; i++)
+        if (r->obs[i].error == NULL && r->obs[i].samples != NULL &&
+            ebb_cadence_newest(r->obs[i].samples, r->n_pods, &r->newest_ts_ms,
+                               &r->newest_window_ms))
+            break;
     for (size_t i = 0; i < spec->n_schedules && i < EBB_MAX_SCHEDULES; i++)
         tzs[i] =
             spec->schedules[i].time_zone ? tz_get(c, spec->schedules[i].time_zone, now_ms) : NULL;
