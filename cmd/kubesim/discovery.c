@@ -8,9 +8,10 @@
  * form. OpenAPI v3 serves what kubectl needs: per resource a PATCH
  * operation carrying x-kubernetes-group-version-kind and the
  * fieldValidation parameter (so kubectl leaves validation to the server),
- * and each CRD's schema (for `kubectl explain`). Built-in kinds carry no
- * schema there: kubectl then computes its patches from its compiled-in
- * types, as it does against a real server. /openapi/v2 (protobuf only in
+ * and the schemas of the built-in kinds (compact, openapi_builtin.c) and
+ * of each CRD (for `kubectl explain`). PATCH operations declare no body:
+ * kubectl then computes its patches from its compiled-in types, as it
+ * does against a real server. /openapi/v2 (protobuf only in
  * client-go) is answered 404, which kubectl tolerates.
  */
 #include "ks.h"

@@ -3,10 +3,18 @@
  * from them). /openapi/v3 lists one document per group/version with a
  * content hash; /openapi/v3/api/v1 and /openapi/v3/apis/<g>/<v> hold, per
  * resource, its collection and item paths with their operations and
- * query parameters, and, for custom resources, the CRD's schema under
- * components.schemas with x-kubernetes-group-version-kind.
+ * query parameters, and under components.schemas the schema of each kind
+ * with x-kubernetes-group-version-kind: for custom resources the CRD's,
+ * for built-in kinds openapi_builtin.c's (with every schema they
+ * reference, ObjectMeta, Status and, where a type has /scale, Scale).
+ *
+ * The PATCH operations list no requestBody on purpose: kubectl apply
+ * would then build its strategic merge patches from these schemas, which
+ * leave out most upstream fields; without it kubectl uses its compiled-in
+ * types, as discovery.c explains.
  */
 #include "ks.h"
+#include "openapi_internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,29 +84,241 @@ static void schema_name(const ks_rtype *rt, char *out, size_t cap)
     snprintf(out, cap, "%s.%s.%s", rev, rt->version, rt->kind);
 }
 
-static cJSON *object_meta_schema(void)
+/* ---- built-in schemas (openapi_builtin.c's rows) ---- */
+
+#define OBJECT_META "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"
+#define STATUS "io.k8s.apimachinery.pkg.apis.meta.v1.Status"
+#define SCALE "io.k8s.api.autoscaling.v1.Scale"
+
+/* "apps.v1.Deployment" -> "io.k8s.api.apps.v1.Deployment" */
+static void full_name(const char *short_name, size_t len, char *out, size_t cap)
 {
-    return cJSON_Parse(
-        "{\"description\":\"ObjectMeta is metadata that all persisted resources must have.\","
-        "\"type\":\"object\",\"properties\":{"
-        "\"name\":{\"description\":\"Name must be unique within a "
-        "namespace.\",\"type\":\"string\"},"
-        "\"namespace\":{\"description\":\"Namespace defines the space within which each name must "
-        "be unique.\",\"type\":\"string\"},"
-        "\"labels\":{\"description\":\"Map of string keys and values that can be used to organize "
-        "and categorize objects.\",\"type\":\"object\",\"additionalProperties\":{\"type\":"
-        "\"string\",\"default\":\"\"}},"
-        "\"annotations\":{\"description\":\"Annotations is an unstructured key value map.\","
-        "\"type\":\"object\",\"additionalProperties\":{\"type\":\"string\",\"default\":\"\"}},"
-        "\"uid\":{\"description\":\"UID is the unique in time and space value for this object.\","
-        "\"type\":\"string\"},"
-        "\"resourceVersion\":{\"description\":\"An opaque value that represents the internal "
-        "version of this object.\",\"type\":\"string\"},"
-        "\"generation\":{\"description\":\"A sequence number representing a specific generation "
-        "of the desired state.\",\"type\":\"integer\",\"format\":\"int64\"},"
-        "\"creationTimestamp\":{\"description\":\"Time the object was created.\",\"type\":"
-        "\"string\",\"format\":\"date-time\"}}}");
+    static const char *const prefixes[][2] = {
+        {"meta.", "io.k8s.apimachinery.pkg.apis."},
+        {"apiextensions.", "io.k8s.apiextensions-apiserver.pkg.apis."},
+        {"resource.", "io.k8s.apimachinery.pkg.api."},
+        {"intstr.", "io.k8s.apimachinery.pkg.util."},
+    };
+    const char *prefix = "io.k8s.api.";
+
+    for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
+        if (strncmp(short_name, prefixes[i][0], strlen(prefixes[i][0])) == 0)
+            prefix = prefixes[i][1];
+    snprintf(out, cap, "%s%.*s", prefix, (int)len, short_name);
 }
+
+/* The row of the schema named name, or ks_openapi_n_rows. */
+static size_t find_schema(const char *name)
+{
+    char full[256];
+
+    for (size_t i = 0; i < ks_openapi_n_rows; i++) {
+        if (ks_openapi_rows[i].what == 'P')
+            continue;
+        full_name(ks_openapi_rows[i].name, strlen(ks_openapi_rows[i].name), full, sizeof(full));
+        if (strcmp(full, name) == 0)
+            return i;
+    }
+    return ks_openapi_n_rows;
+}
+
+/* The schema of a type code (without '!' and "~key"), len chars of t.
+ * A reference at the top (top) is wrapped in allOf, as the real server
+ * does, so that the field can carry its own description. */
+static cJSON *type_schema(const char *t, size_t len, bool top)
+{
+    static const char *const scalars[][3] = {
+        {"string", "string", NULL},     {"boolean", "boolean", NULL},
+        {"number", "number", "double"}, {"integer", "integer", "int32"},
+        {"int64", "integer", "int64"},  {"time", "string", "date-time"},
+        {"object", "object", NULL},
+    };
+    cJSON *s = cJSON_CreateObject();
+
+    if (!s)
+        return NULL;
+    if (len > 2 && (strncmp(t, "[]", 2) == 0 || strncmp(t, "{}", 2) == 0)) {
+        cJSON *inner = type_schema(t + 2, len - 2, false);
+        if (!inner) {
+            cJSON_Delete(s);
+            return NULL;
+        }
+        cJSON_AddStringToObject(s, "type", t[0] == '[' ? "array" : "object");
+        cJSON_AddItemToObject(s, t[0] == '[' ? "items" : "additionalProperties", inner);
+        return s;
+    }
+    if (len == 3 && strncmp(t, "map", 3) == 0) {
+        cJSON_AddStringToObject(s, "type", "object");
+        cJSON *inner = cJSON_AddObjectToObject(s, "additionalProperties");
+        cJSON_AddStringToObject(inner, "type", "string");
+        return s;
+    }
+    if (*t == '@') {
+        char ref[300] = "#/components/schemas/";
+        size_t n = strlen(ref);
+        full_name(t + 1, len - 1, ref + n, sizeof(ref) - n);
+        if (!top) {
+            cJSON_AddStringToObject(s, "$ref", ref);
+            return s;
+        }
+        cJSON *one = cJSON_CreateObject();
+        cJSON_AddStringToObject(one, "$ref", ref);
+        cJSON_AddItemToArray(cJSON_AddArrayToObject(s, "allOf"), one);
+        return s;
+    }
+    for (size_t i = 0; i < sizeof(scalars) / sizeof(scalars[0]); i++) {
+        if (strlen(scalars[i][0]) == len && strncmp(t, scalars[i][0], len) == 0) {
+            cJSON_AddStringToObject(s, "type", scalars[i][1]);
+            if (scalars[i][2])
+                cJSON_AddStringToObject(s, "format", scalars[i][2]);
+            return s;
+        }
+    }
+    cJSON_Delete(s);
+    return NULL; /* a typo in the table: the unit test catches it */
+}
+
+static cJSON *property(const struct ks_openapi_row *r, cJSON *required)
+{
+    const char *t = r->type;
+    const char *merge = strchr(t, '~');
+    size_t len;
+
+    if (*t == '!') {
+        cJSON_AddItemToArray(required, cJSON_CreateString(r->name));
+        t++;
+    }
+    len = merge ? (size_t)(merge - t) : strlen(t);
+    cJSON *s = type_schema(t, len, true);
+    if (!s)
+        return NULL;
+    cJSON_AddStringToObject(s, "description", r->desc);
+    if (merge) {
+        if (merge[1])
+            cJSON_AddStringToObject(s, "x-kubernetes-patch-merge-key", merge + 1);
+        cJSON_AddStringToObject(s, "x-kubernetes-patch-strategy", "merge");
+    }
+    return s;
+}
+
+/* "apps/v1" or "v1" -> group, version */
+static void split_gv(const char *gv, char *group, size_t gcap, const char **version)
+{
+    const char *slash = strchr(gv, '/');
+
+    snprintf(group, gcap, "%.*s", slash ? (int)(slash - gv) : 0, gv);
+    *version = slash ? slash + 1 : gv;
+}
+
+static cJSON *build_schema(size_t i)
+{
+    const struct ks_openapi_row *d = &ks_openapi_rows[i];
+    cJSON *s;
+
+    if (d->what == 'D' && d->type) {
+        s = cJSON_Parse(d->type);
+        if (s)
+            cJSON_AddStringToObject(s, "description", d->desc);
+        return s;
+    }
+    s = cJSON_CreateObject();
+    if (!s)
+        return NULL;
+    cJSON_AddStringToObject(s, "description", d->desc);
+    cJSON_AddStringToObject(s, "type", "object");
+    cJSON *props = cJSON_AddObjectToObject(s, "properties");
+    cJSON *required = cJSON_CreateArray();
+    if (d->what == 'K') {
+        cJSON *av = cJSON_AddObjectToObject(props, "apiVersion");
+        cJSON_AddStringToObject(av, "description",
+                                "Versioned schema of this representation of the object, as "
+                                "group/version (just the version for the core group).");
+        cJSON_AddStringToObject(av, "type", "string");
+        cJSON *k = cJSON_AddObjectToObject(props, "kind");
+        cJSON_AddStringToObject(k, "description",
+                                "The REST kind this object represents, in CamelCase. Servers may "
+                                "infer it from the endpoint; it cannot be changed.");
+        cJSON_AddStringToObject(k, "type", "string");
+    }
+    for (size_t j = i + 1; j < ks_openapi_n_rows && ks_openapi_rows[j].what == 'P'; j++) {
+        cJSON *p = property(&ks_openapi_rows[j], required);
+        if (!p) {
+            cJSON_Delete(required);
+            cJSON_Delete(s);
+            return NULL;
+        }
+        cJSON_AddItemToObject(props, ks_openapi_rows[j].name, p);
+    }
+    if (cJSON_GetArraySize(required) > 0)
+        cJSON_AddItemToObject(s, "required", required);
+    else
+        cJSON_Delete(required);
+    if (d->what == 'K') {
+        char group[96];
+        const char *version, *kind = strrchr(d->name, '.') + 1;
+        split_gv(d->type, group, sizeof(group), &version);
+        cJSON *gvk = cJSON_CreateObject();
+        cJSON_AddStringToObject(gvk, "group", group);
+        cJSON_AddStringToObject(gvk, "kind", kind);
+        cJSON_AddStringToObject(gvk, "version", version);
+        cJSON_AddItemToArray(cJSON_AddArrayToObject(s, "x-kubernetes-group-version-kind"), gvk);
+    }
+    return s;
+}
+
+/* Writes to out the schema name of the built-in kind group/version/kind
+ * ("apps","v1","Deployment" -> "io.k8s.api.apps.v1.Deployment"); false
+ * when kubesim has no schema for it. */
+static bool builtin_name(const char *group, const char *version, const char *kind, char *out,
+                         size_t cap)
+{
+    for (size_t i = 0; i < ks_openapi_n_rows; i++) {
+        const struct ks_openapi_row *r = &ks_openapi_rows[i];
+        char g[96];
+        const char *v;
+
+        if (r->what != 'K')
+            continue;
+        split_gv(r->type, g, sizeof(g), &v);
+        if (strcmp(g, group) == 0 && strcmp(v, version) == 0 &&
+            strcmp(strrchr(r->name, '.') + 1, kind) == 0) {
+            full_name(r->name, strlen(r->name), out, cap);
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Adds the built-in schema named name (a full name) to schemas with every
+ * schema it references, unless already there. False when a name is
+ * unknown or memory runs out. */
+static bool builtin_add(cJSON *schemas, const char *name)
+{
+    size_t i;
+    cJSON *s;
+
+    if (cJSON_GetObjectItemCaseSensitive(schemas, name))
+        return true;
+    i = find_schema(name);
+    if (i == ks_openapi_n_rows || !(s = build_schema(i)))
+        return false;
+    cJSON_AddItemToObject(schemas, name, s);
+    /* Added before its references: a cycle ends at the check above. */
+    for (size_t j = i + 1; j < ks_openapi_n_rows && ks_openapi_rows[j].what == 'P'; j++) {
+        const char *at = strchr(ks_openapi_rows[j].type, '@');
+        const char *end = at ? strchr(at, '~') : NULL;
+        char ref[256];
+
+        if (!at)
+            continue;
+        full_name(at + 1, end ? (size_t)(end - at - 1) : strlen(at + 1), ref, sizeof(ref));
+        if (!builtin_add(schemas, ref))
+            return false;
+    }
+    return true;
+}
+
+/* ---- documents ---- */
 
 /* The CRD's schema, with apiVersion/kind/metadata filled in as the
  * apiserver publishes it. */
@@ -126,8 +346,7 @@ static cJSON *cr_schema(const ks_rtype *rt)
     cJSON *m = cJSON_AddObjectToObject(props, "metadata");
     cJSON *all = cJSON_AddArrayToObject(m, "allOf");
     cJSON *ref = cJSON_CreateObject();
-    cJSON_AddStringToObject(ref, "$ref",
-                            "#/components/schemas/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta");
+    cJSON_AddStringToObject(ref, "$ref", "#/components/schemas/" OBJECT_META);
     cJSON_AddItemToArray(all, ref);
     cJSON_AddStringToObject(m, "description", "Standard object's metadata.");
     cJSON *gvks = cJSON_AddArrayToObject(s, "x-kubernetes-group-version-kind");
@@ -179,16 +398,24 @@ static cJSON *gv_document(const ks_registry *reg, const char *group, const char 
             cJSON_AddStringToObject(doc, "openapi", "3.0.0");
             cJSON *info = cJSON_AddObjectToObject(doc, "info");
             cJSON_AddStringToObject(info, "title", "Kubernetes");
-            cJSON_AddStringToObject(info, "version", "v1.32.0-kubesim");
+            /* /version's gitVersion up to a '-', as the real server fills
+             * info.version (genericapiserver's Complete). */
+            cJSON_AddStringToObject(info, "version", "v1.26.4+636f2be");
             paths = cJSON_AddObjectToObject(doc, "paths");
             cJSON *comp = cJSON_AddObjectToObject(doc, "components");
             schemas = cJSON_AddObjectToObject(comp, "schemas");
-            cJSON_AddItemToObject(schemas, "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta",
-                                  object_meta_schema());
+            builtin_add(schemas, OBJECT_META);
+            builtin_add(schemas, STATUS);
         }
         if (rt->origin == KS_RT_VIRTUAL)
             continue;
         ref[0] = '\0';
+        if (rt->has_scale)
+            builtin_add(schemas, SCALE);
+        if (rt->origin == KS_RT_BUILTIN &&
+            builtin_name(rt->group, rt->version, rt->kind, name, sizeof(name)) &&
+            builtin_add(schemas, name))
+            snprintf(ref, sizeof(ref), "#/components/schemas/%s", name);
         if (rt->origin == KS_RT_CUSTOM && rt->schema) {
             schema_name(rt, name, sizeof(name));
             cJSON *sch = cr_schema(rt);

@@ -37,6 +37,10 @@ run_suite() { # label kubectl-binary
   ok "$label: describe shows the spec" sh -c "$K describe sp web | grep -q 'Max Replicas:  *20'"
   ok "$label: explain reads the CRD schema" \
     sh -c "$K explain scalingpolicy.spec.minReplicas | grep -qi 'replicas'"
+  ok "$label: explain reads a built-in kind's schema" \
+    sh -c "$K explain deployment.spec.replicas | grep -q '^FIELD: *replicas <integer>'"
+  ok "$label: explain follows a built-in schema's references" \
+    sh -c "$K explain pod.spec.containers.resources | grep -q 'limits.*<map\[string\]Quantity>'"
   ok "$label: scale the Deployment to 4" $K scale deployment web --replicas=4
   ok "$label: four pods become ready" \
     wait_for 30 sh -c "[ \"\$($K get deploy web -o 'jsonpath={.status.readyReplicas}')\" = 4 ]"
