@@ -42,7 +42,7 @@ static enum patch_kind patch_kind_of(const char *ct)
 }
 
 /* ------------------------------------------------------------------ */
-/* YAML -> cJSON                                                       */
+/* YAML -> cJSON (also POST, PUT and DELETE bodies: api_verbs.c)     */
 
 static bool plain_number(const char *s, double *out)
 {
@@ -126,8 +126,7 @@ static cJSON *yaml_node_json(yaml_document_t *doc, yaml_node_t *node, int depth)
     }
 }
 
-/* Parses one YAML document (JSON is YAML) into a tree; NULL + message. */
-static cJSON *yaml_to_json(const char *text, size_t len, char *err, size_t errlen)
+cJSON *ks_yaml_to_json(const char *text, size_t len, char *err, size_t errlen)
 {
     yaml_parser_t parser;
     yaml_document_t doc;
@@ -285,7 +284,7 @@ void api_handle_patch(struct api_req *r)
     const char *body = r->req->body ? r->req->body : "";
     size_t blen = r->req->body ? r->req->body_len : 0;
     if (kind == P_APPLY) {
-        patch = yaml_to_json(body, blen, err, sizeof(err));
+        patch = ks_yaml_to_json(body, blen, err, sizeof(err));
         if (!patch) {
             bad_request(r->resp, err);
             return;

@@ -4,6 +4,7 @@
  * (21, 22, 44, 46, 71, 72), DELETE (80-82) and DELETE on a collection.
  */
 #include "api_internal.h"
+#include "patch_internal.h"
 #include "proto.h"
 #include "store.h"
 #include "table.h"
@@ -32,23 +33,89 @@ static void send_bad_request(ks_resp *resp, const char *msg)
     ks_status_fail(resp, 400, "BadRequest", msg, NULL);
 }
 
+/* What a POST or PUT body is, from its Content-Type, as the real server
+ * negotiates it (NegotiateInputSerializer): no type (or an empty one) is
+ * JSON; the media type is compared without its parameters ("; charset=
+ * utf-8") and case; anything but the three it can decode is refused. */
+enum body_media { BODY_JSON, BODY_YAML, BODY_PROTO, BODY_UNKNOWN };
+
+static enum body_media body_media_of(const char *ct)
+{
+    char t[128];
+    size_t n = 0;
+
+    if (!ct)
+        return BODY_JSON;
+    while (*ct == ' ' || *ct == '\t')
+        ct++;
+    while (ct[n] && ct[n] != ';') {
+        if (n + 1 >= sizeof(t))
+            return BODY_UNKNOWN;
+        t[n] = ct[n];
+        n++;
+    }
+    while (n > 0 && (t[n - 1] == ' ' || t[n - 1] == '\t'))
+        n--;
+    t[n] = '\0';
+    if (n == 0 && !ct[0])
+        return BODY_JSON;
+    if (strcasecmp(t, "application/json") == 0)
+        return BODY_JSON;
+    if (strcasecmp(t, "application/yaml") == 0)
+        return BODY_YAML;
+    if (strcasecmp(t, KS_PROTO_CONTENT_TYPE) == 0)
+        return BODY_PROTO;
+    return BODY_UNKNOWN;
+}
+
+/* 415 for a body in none of the accepted media types; the real Status
+ * has no details. */
+static void send_unsupported_media(ks_resp *resp, bool protobuf)
+{
+    ks_status_fail(resp, 415, "UnsupportedMediaType",
+                   protobuf ? "the body of the request was in an unknown format - accepted media "
+                              "types include: application/json, application/yaml, "
+                              "application/vnd.kubernetes.protobuf"
+                            : "the body of the request was in an unknown format - accepted media "
+                              "types include: application/json, application/yaml",
+                   NULL);
+}
+
 cJSON *api_body_object(struct api_req *r, const char *what_kind)
 {
     const ks_req *req = r->req;
+    const char *body = req->body ? req->body : "";
+    size_t blen = req->body ? req->body_len : 0;
     cJSON *obj = NULL;
-    char msg[400], syn[160];
+    char msg[700], syn[600];
 
     (void)what_kind;
-    if (ks_proto_is_content_type(ks_req_header(req, "Content-Type")))
+    switch (body_media_of(ks_req_header(req, "Content-Type"))) {
+    case BODY_PROTO:
         return ks_proto_request_object(r->rt, req, r->resp);
-    if (req->body && req->body_len)
-        obj = cJSON_ParseWithLength(req->body, req->body_len);
-    if (!obj) {
-        api_json_syntax_msg(req->body ? req->body : "", req->body ? req->body_len : 0, syn,
-                            sizeof(syn));
-        snprintf(msg, sizeof(msg), "couldn't get version/kind; json parse error: %s", syn);
-        send_bad_request(r->resp, msg);
+    case BODY_UNKNOWN:
+        /* Custom resources have no protobuf form (as in
+         * ks_proto_request_object). */
+        send_unsupported_media(r->resp, !r->rt || r->rt->origin == KS_RT_BUILTIN);
         return NULL;
+    case BODY_YAML:
+        /* The yaml serializer turns the document into JSON first. */
+        obj = ks_yaml_to_json(body, blen, syn, sizeof(syn));
+        if (!obj) {
+            send_bad_request(r->resp, syn);
+            return NULL;
+        }
+        break;
+    case BODY_JSON:
+        if (blen)
+            obj = cJSON_ParseWithLength(body, blen);
+        if (!obj) {
+            api_json_syntax_msg(body, blen, syn, sizeof(syn));
+            snprintf(msg, sizeof(msg), "couldn't get version/kind; json parse error: %s", syn);
+            send_bad_request(r->resp, msg);
+            return NULL;
+        }
+        break;
     }
     if (!cJSON_IsObject(obj)) {
         cJSON_Delete(obj);
@@ -544,15 +611,30 @@ static bool delete_options(struct api_req *r, cJSON **body, struct api_delete_op
         o->propagation = "Orphan";
     if (r->req->body && r->req->body_len) {
         cJSON *b = NULL;
-        if (ks_proto_is_content_type(ks_req_header(r->req, "Content-Type"))) {
-            char perr[256];
+        char perr[600];
+        /* DeleteOptions decode with the meta codecs, which have a
+         * protobuf form for every resource. */
+        switch (body_media_of(ks_req_header(r->req, "Content-Type"))) {
+        case BODY_UNKNOWN:
+            send_unsupported_media(r->resp, true);
+            return false;
+        case BODY_PROTO:
             if (ks_proto_decode_rc(r->req->body, r->req->body_len, &b, perr, sizeof(perr)) !=
                 KS_OK) {
                 send_bad_request(r->resp, perr);
                 return false;
             }
-        } else {
+            break;
+        case BODY_YAML:
+            b = ks_yaml_to_json(r->req->body, r->req->body_len, perr, sizeof(perr));
+            if (!b) {
+                send_bad_request(r->resp, perr);
+                return false;
+            }
+            break;
+        case BODY_JSON:
             b = cJSON_ParseWithLength(r->req->body, r->req->body_len);
+            break;
         }
         if (!cJSON_IsObject(b)) {
             char syn[160], msg[300];

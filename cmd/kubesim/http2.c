@@ -262,15 +262,17 @@ static void header_block(struct ks_http *h, struct http_conn *c, uint32_t id, ui
     struct h2_conn *h2 = c->h2;
     struct h2_stream *s = h2_stream_find(h2, id);
     bool end_stream = (flags & H2_F_END_STREAM) != 0;
-    bool discard = false;
+    bool discard = false, ignore = false;
 
     if (s) {
-        if (s->recv_done) {
+        if (s->reset_sent) {
+            ignore = true; /* trailers after our RST_STREAM (RFC 9113 5.1) */
+        } else if (s->recv_done) {
             h2_conn_error(c, H2_STREAM_CLOSED);
             return;
-        }
-        if (!end_stream)
+        } else if (!end_stream) {
             s->bad = true; /* trailers must end the stream */
+        }
     } else if (id <= h2->last_id) {
         h2_conn_error(c, H2_STREAM_CLOSED);
         return;
@@ -288,7 +290,7 @@ static void header_block(struct ks_http *h, struct http_conn *c, uint32_t id, ui
     }
     /* Decoded even when discarded: the dynamic table must stay in step. */
     int rc = h2_hpack_decode(&h2->dec, (const uint8_t *)h2->block.buf, h2->block.len, h2_on_field,
-                             discard ? NULL : s);
+                             discard || ignore ? NULL : s);
     ebb_strbuf_reset(&h2->block);
     if (rc < 0) {
         http_conn_kill(c);
@@ -298,6 +300,8 @@ static void header_block(struct ks_http *h, struct http_conn *c, uint32_t id, ui
         h2_conn_error(c, H2_COMPRESSION_ERROR);
         return;
     }
+    if (ignore)
+        return;
     if (discard) {
         if (!h2->goaway_sent) {
             h2_frame_head(&c->out, 4, H2_RST_STREAM, 0, id);
@@ -424,6 +428,11 @@ static void on_data(struct ks_http *h, struct http_conn *c, uint32_t id, uint8_t
     struct h2_stream *s = h2_stream_find(h2, id);
     if (!s)
         return; /* closed: dropped */
+    /* RFC 9113 5.1: after our RST_STREAM (an early reply, a 413) the peer
+     * may still have DATA in flight; it is ignored, not answered with
+     * STREAM_CLOSED. The connection window was opened above. */
+    if (s->reset_sent)
+        return;
     if (s->recv_done) {
         h2_stream_reset(c, s, H2_STREAM_CLOSED);
         return;

@@ -99,6 +99,7 @@ struct h2_stream {
     bool dispatched;   /* answered (handler or error reply) */
     bool end_queued;   /* END_STREAM goes after the queued DATA */
     bool send_done;    /* END_STREAM or RST_STREAM sent */
+    bool reset_sent;   /* we sent RST_STREAM: the peer's frames are ignored */
     bool bad;          /* malformed request: RST_STREAM PROTOCOL_ERROR */
     bool regular_seen; /* a regular field came: no more pseudo-fields */
     bool too_large;    /* the body passed max_body: 413 */

@@ -118,6 +118,7 @@ void h2_stream_reset(struct http_conn *c, struct h2_stream *s, enum h2_error cod
         h2_frame_head(&c->out, 4, H2_RST_STREAM, 0, s->id);
         char b[4] = {0, 0, 0, (char)code};
         ebb_strbuf_add(&c->out, b, 4);
+        s->reset_sent = true;
     }
     s->send_done = s->recv_done = true;
     s->end_queued = false;
@@ -245,6 +246,7 @@ static void sent_end(struct http_conn *c, struct h2_stream *s)
         h2_frame_head(&c->out, 4, H2_RST_STREAM, 0, s->id);
         ebb_strbuf_add(&c->out, "\0\0\0\0", 4);
         s->recv_done = true;
+        s->reset_sent = true;
     }
 }
 

@@ -242,4 +242,15 @@ void ks_mf_describe(const struct ks_mf_entry *e, char *out, size_t outlen);
  * merge, list-maps merge by key, the rest is replaced. NULL on ENOMEM. */
 cJSON *ks_smd_merge(const cJSON *live, const cJSON *config, const char *kind);
 
+/* ------------------------------------------------------------------ */
+/* YAML (api_patch.c): apply patches, and POST/PUT/DELETE bodies sent  */
+/* as application/yaml                                                 */
+
+/* Parses one YAML document (JSON is YAML) into a tree: plain scalars are
+ * read as YAML 1.2's core schema reads them (null, booleans, numbers),
+ * the rest are strings. NULL and a message in err ("error converting
+ * YAML to JSON: yaml: line 3: ...") on a syntax error or an empty
+ * document. */
+cJSON *ks_yaml_to_json(const char *text, size_t len, char *err, size_t errlen);
+
 #endif

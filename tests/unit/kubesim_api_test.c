@@ -524,6 +524,109 @@ static void test_put(void **state)
     free(rv);
 }
 
+/* POST and PUT bodies by Content-Type, as the real server negotiates
+ * them: JSON (also with no type or with parameters), YAML and protobuf
+ * are decoded, anything else is 415 with a Status that has no details. */
+static void test_body_media_types(void **state)
+{
+    ks_sim *s = *state;
+    static const char unsupported[] =
+        "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},\"status\":\"Failure\","
+        "\"message\":\"the body of the request was in an unknown format - accepted media types "
+        "include: application/json, application/yaml, application/vnd.kubernetes.protobuf\","
+        "\"reason\":\"UnsupportedMediaType\",\"code\":415}\n";
+    static const char *refused[] = {"text/plain", "application/x-www-form-urlencoded",
+                                    "application/merge-patch+json", "application/json foo",
+                                    "; charset=utf-8"};
+
+    for (size_t i = 0; i < N(refused); i++) {
+        struct res r = call(s, "POST", DEPLOYS, ADMIN, refused[i], deploy_web);
+        expect_code(&r, 415);
+        assert_string_equal(r.raw, unsupported);
+        res_free(&r);
+    }
+    struct res r = call(s, "GET", WEB, ADMIN, NULL, NULL);
+    expect_code(&r, 404); /* nothing was created */
+    res_free(&r);
+
+    /* YAML, converted to JSON: numbers stay numbers, quoted stay strings */
+    static const char deploy_yaml[] = "apiVersion: apps/v1\n"
+                                      "kind: Deployment\n"
+                                      "metadata:\n"
+                                      "  name: web\n"
+                                      "  namespace: demo\n"
+                                      "  labels: {app: web}\n"
+                                      "spec:\n"
+                                      "  replicas: 3\n"
+                                      "  selector:\n"
+                                      "    matchLabels:\n"
+                                      "      app: web\n"
+                                      "  template:\n"
+                                      "    metadata:\n"
+                                      "      labels:\n"
+                                      "        app: web\n"
+                                      "        tier: \"1\"\n"
+                                      "    spec:\n"
+                                      "      containers:\n"
+                                      "      - name: nginx\n"
+                                      "        image: nginx:1.25\n"
+                                      "        ports:\n"
+                                      "        - containerPort: 80\n";
+    r = call(s, "POST", DEPLOYS, ADMIN, "application/yaml", deploy_yaml);
+    expect_code(&r, 201);
+    assert_string_equal(jstr(r.body, "kind"), "Deployment");
+    assert_string_equal(jstr(r.body, "metadata.name"), "web");
+    assert_int_equal((int)jnum(r.body, "spec.replicas"), 3);
+    assert_string_equal(jstr(r.body, "spec.template.metadata.labels.tier"), "1");
+    const cJSON *c0 = cJSON_GetArrayItem(ks_json_path(r.body, "spec.template.spec.containers"), 0);
+    assert_string_equal(jstr(c0, "image"), "nginx:1.25");
+    assert_int_equal((int)jnum(cJSON_GetArrayItem(ks_json_path(c0, "ports"), 0), "containerPort"),
+                     80);
+    res_free(&r);
+    r = call(s, "POST", DEPLOYS, ADMIN, "application/yaml", "kind: [Deployment\n");
+    assert_status(&r, 400, "BadRequest", NULL);
+    assert_non_null(strstr(jstr(r.body, "message"), "error converting YAML to JSON: yaml: line"));
+    res_free(&r);
+    r = call(s, "POST", DEPLOYS, ADMIN, "application/yaml", "- a\n- b\n");
+    assert_status(&r, 400, "BadRequest", NULL);
+    res_free(&r);
+
+    /* PUT: the same negotiation */
+    struct res g = call(s, "GET", WEB, ADMIN, NULL, NULL);
+    expect_code(&g, 200);
+    char *text = cJSON_PrintUnformatted(g.body);
+    r = call(s, "PUT", WEB, ADMIN, "text/plain", text);
+    expect_code(&r, 415);
+    assert_string_equal(r.raw, unsupported);
+    res_free(&r);
+    r = call(s, "PUT", WEB, ADMIN, "Application/JSON; charset=utf-8", text);
+    expect_code(&r, 200);
+    res_free(&r);
+    r = call(s, "PUT", WEB, ADMIN, NULL, text); /* no type: JSON */
+    expect_code(&r, 200);
+    res_free(&r);
+    free(text);
+    res_free(&g);
+    r = call(s, "PUT", WEB, ADMIN, "application/yaml; charset=utf-8",
+             "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: demo}\n"
+             "spec:\n  replicas: 4\n  selector: {matchLabels: {app: web}}\n  template:\n"
+             "    metadata: {labels: {app: web}}\n"
+             "    spec: {containers: [{name: nginx, image: 'nginx:1.25'}]}\n");
+    expect_code(&r, 200);
+    assert_int_equal((int)jnum(r.body, "spec.replicas"), 4);
+    res_free(&r);
+
+    /* DELETE: DeleteOptions in the body are negotiated too */
+    r = call(s, "DELETE", WEB, ADMIN, "text/plain", "{}");
+    expect_code(&r, 415);
+    assert_string_equal(r.raw, unsupported);
+    res_free(&r);
+    r = call(s, "DELETE", WEB, ADMIN, "application/yaml",
+             "kind: DeleteOptions\napiVersion: v1\npropagationPolicy: Background\n");
+    expect_code(&r, 200);
+    res_free(&r);
+}
+
 /* ---- PATCH -------------------------------------------------------------------------------- */
 
 static void test_patch_types(void **state)
@@ -855,6 +958,110 @@ static void test_crd_and_custom_resources(void **state)
     r = call(s, "GET", WIDGETS "/widget-a", ADMIN, NULL, NULL);
     expect_code(&r, 404);
     res_free(&r);
+}
+
+/* A cluster-scoped custom resource with status and scale subresources:
+ * every verb at /apis/<group>/<version>/<plural>/<name>, no namespace. */
+static void test_cluster_scoped_custom_resources(void **state)
+{
+    ks_sim *s = *state;
+    static const char crd_gadgets[] =
+        "{\"apiVersion\":\"apiextensions.k8s.io/v1\",\"kind\":\"CustomResourceDefinition\","
+        "\"metadata\":{\"name\":\"gadgets.example.dev\"},\"spec\":{\"group\":\"example.dev\","
+        "\"scope\":\"Cluster\",\"names\":{\"plural\":\"gadgets\",\"singular\":\"gadget\","
+        "\"kind\":\"Gadget\",\"listKind\":\"GadgetList\"},\"versions\":[{\"name\":\"v1\","
+        "\"served\":true,\"storage\":true,\"subresources\":{\"status\":{},\"scale\":{"
+        "\"specReplicasPath\":\".spec.replicas\",\"statusReplicasPath\":\".status.replicas\","
+        "\"labelSelectorPath\":\".status.selector\"}},\"schema\":{\"openAPIV3Schema\":{\"type\":"
+        "\"object\",\"properties\":{\"spec\":{\"type\":\"object\",\"properties\":{\"replicas\":{"
+        "\"type\":\"integer\",\"minimum\":0},\"color\":{\"type\":\"string\"}}},\"status\":{"
+        "\"type\":\"object\",\"properties\":{\"replicas\":{\"type\":\"integer\"},\"selector\":{"
+        "\"type\":\"string\"}}}}}}}]}}";
+#define GADGETS "/apis/example.dev/v1/gadgets"
+    create_ok(s, "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", crd_gadgets);
+    const ks_rtype *rt = ks_registry_find(s->reg, "example.dev", "v1", "gadgets");
+    assert_non_null(rt);
+    assert_false(rt->namespaced);
+
+    struct res r = call(s, "POST", GADGETS, ADMIN, "application/json",
+                        "{\"apiVersion\":\"example.dev/v1\",\"kind\":\"Gadget\",\"metadata\":{"
+                        "\"name\":\"g1\",\"labels\":{\"app\":\"g1\"}},\"spec\":{\"replicas\":1,"
+                        "\"color\":\"blue\"}}");
+    expect_code(&r, 201);
+    assert_null(ks_json_path(r.body, "metadata.namespace"));
+    assert_int_equal((int)jnum(r.body, "metadata.generation"), 1);
+    res_free(&r);
+    create_ok(s, GADGETS,
+              "{\"apiVersion\":\"example.dev/v1\",\"kind\":\"Gadget\",\"metadata\":{\"name\":"
+              "\"g2\"},\"spec\":{\"replicas\":2}}");
+    /* no protobuf for custom resources, so the 415 names two types */
+    r = call(s, "POST", GADGETS, ADMIN, "text/plain", "{}");
+    assert_status(&r, 415, "UnsupportedMediaType",
+                  "the body of the request was in an unknown format - accepted media types "
+                  "include: application/json, application/yaml");
+    res_free(&r);
+
+    r = call(s, "GET", GADGETS "/g1", ADMIN, NULL, NULL);
+    expect_code(&r, 200);
+    assert_string_equal(jstr(r.body, "kind"), "Gadget");
+    assert_string_equal(jstr(r.body, "spec.color"), "blue");
+    cJSON *b = cJSON_Duplicate(r.body, true);
+    res_free(&r);
+    /* the cluster-scoped type has no namespaced path */
+    r = call(s, "GET", "/apis/example.dev/v1/namespaces/demo/gadgets/g1", ADMIN, NULL, NULL);
+    expect_code(&r, 404);
+    res_free(&r);
+
+    r = call(s, "GET", GADGETS, ADMIN, NULL, NULL);
+    expect_code(&r, 200);
+    assert_string_equal(jstr(r.body, "kind"), "GadgetList");
+    assert_int_equal(cJSON_GetArraySize(ks_json_path(r.body, "items")), 2);
+    res_free(&r);
+    r = call(s, "GET", GADGETS "?labelSelector=app%3Dg1", ADMIN, NULL, NULL);
+    expect_code(&r, 200);
+    assert_int_equal(cJSON_GetArraySize(ks_json_path(r.body, "items")), 1);
+    res_free(&r);
+
+    /* PUT /status: status written, spec left alone */
+    ks_json_set_path(b, "spec.color", cJSON_CreateString("ignored"));
+    ks_json_set_path(b, "status", cJSON_Parse("{\"replicas\":1,\"selector\":\"app=g1\"}"));
+    char *text = cJSON_PrintUnformatted(b);
+    r = call(s, "PUT", GADGETS "/g1/status", ADMIN, "application/json", text);
+    expect_code(&r, 200);
+    assert_string_equal(jstr(r.body, "spec.color"), "blue");
+    assert_int_equal((int)jnum(r.body, "status.replicas"), 1);
+    assert_int_equal((int)jnum(r.body, "metadata.generation"), 1);
+    res_free(&r);
+    free(text);
+    cJSON_Delete(b);
+
+    /* PATCH /scale: an autoscaling/v1 Scale, the spec path follows */
+    r = call(s, "PATCH", GADGETS "/g1/scale", ADMIN, "application/merge-patch+json",
+             "{\"spec\":{\"replicas\":4}}");
+    expect_code(&r, 200);
+    assert_string_equal(jstr(r.body, "kind"), "Scale");
+    assert_string_equal(jstr(r.body, "apiVersion"), "autoscaling/v1");
+    assert_string_equal(jstr(r.body, "metadata.name"), "g1");
+    assert_null(ks_json_path(r.body, "metadata.namespace"));
+    assert_int_equal((int)jnum(r.body, "spec.replicas"), 4);
+    assert_int_equal((int)jnum(r.body, "status.replicas"), 1);
+    assert_string_equal(jstr(r.body, "status.selector"), "app=g1");
+    res_free(&r);
+    r = call(s, "GET", GADGETS "/g1", ADMIN, NULL, NULL);
+    assert_int_equal((int)jnum(r.body, "spec.replicas"), 4);
+    assert_int_equal((int)jnum(r.body, "metadata.generation"), 2);
+    res_free(&r);
+
+    r = call(s, "DELETE", GADGETS "/g1", ADMIN, NULL, NULL);
+    expect_code(&r, 200);
+    res_free(&r);
+    r = call(s, "GET", GADGETS "/g1", ADMIN, NULL, NULL);
+    assert_status(&r, 404, "NotFound", "gadgets.example.dev \"g1\" not found");
+    res_free(&r);
+    r = call(s, "GET", GADGETS, ADMIN, NULL, NULL);
+    assert_int_equal(cJSON_GetArraySize(ks_json_path(r.body, "items")), 1);
+    res_free(&r);
+#undef GADGETS
 }
 
 static void test_field_validation_builtin(void **state)
@@ -1424,10 +1631,12 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_create_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_generate_name, setup, teardown),
         cmocka_unit_test_setup_teardown(test_put, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_body_media_types, setup, teardown),
         cmocka_unit_test_setup_teardown(test_patch_types, setup, teardown),
         cmocka_unit_test_setup_teardown(test_apply, setup, teardown),
         cmocka_unit_test_setup_teardown(test_scale, setup, teardown),
         cmocka_unit_test_setup_teardown(test_crd_and_custom_resources, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cluster_scoped_custom_resources, setup, teardown),
         cmocka_unit_test_setup_teardown(test_field_validation_builtin, setup, teardown),
         cmocka_unit_test_setup_teardown(test_delete, setup, teardown),
         cmocka_unit_test_setup_teardown(test_delete_collection, setup, teardown),

@@ -479,6 +479,94 @@ static void test_too_large(void **state)
     assert_int_equal(perform(fx, &x), CURLE_OK);
     assert_int_equal(ks_xfer_status(&x), 200);
     ks_xfer_free(&x);
+
+    /* A body past curl's first 64 KB: the 413 goes out while curl still
+     * uploads, with RST_STREAM(NO_ERROR) as the real server (Go's
+     * net/http2) sends it (RFC 9113 8.1). libcurl 7.x then fails the
+     * transfer ("stream N closed", CURLE_HTTP2_STREAM) before it hands
+     * over the response; 8.x reports the 413. Either way the DATA still
+     * in flight is dropped and the connection serves on. */
+    size_t big_len = 300 * 1024;
+    char *big = malloc(big_len);
+    assert_non_null(big);
+    memset(big, 'y', big_len);
+    xfer_init(fx, &x, "/echo");
+    curl_easy_setopt(x.e, CURLOPT_POSTFIELDS, big);
+    curl_easy_setopt(x.e, CURLOPT_POSTFIELDSIZE, (long)big_len);
+    CURLcode rc = perform(fx, &x);
+    if (rc == CURLE_OK)
+        assert_int_equal(ks_xfer_status(&x), 413);
+    else
+        assert_int_equal(rc, CURLE_HTTP2_STREAM);
+    ks_xfer_free(&x);
+    free(big);
+    xfer_init(fx, &x, "/small");
+    assert_int_equal(perform(fx, &x), CURLE_OK);
+    assert_int_equal(ks_xfer_status(&x), 200);
+    ks_xfer_free(&x);
+    assert_int_equal(fx->handled, 2); /* the two /small */
+    assert_true(fx->conn_ids[1] == fx->conn_ids[0]);
+}
+
+/* RFC 9113 5.1: frames on a stream kubesim reset are ignored. Stream 1 is
+ * reset (PROTOCOL_ERROR: a connection-specific field) as soon as its
+ * HEADERS come; its DATA and trailers, already on the way in the same
+ * read, get neither a second RST_STREAM(STREAM_CLOSED) nor a connection
+ * error, and the DATA still counts against the connection window. */
+static void test_frames_after_reset(void **state)
+{
+    struct fx *fx = *state;
+    struct ebb_strbuf out, blk;
+    static char chunk[4000];
+
+    ebb_strbuf_init(&out);
+    ebb_strbuf_init(&blk);
+    add_start(&out);
+    h2_hpack_encode(&blk, ":method", "POST");
+    h2_hpack_encode(&blk, ":scheme", "https");
+    h2_hpack_encode(&blk, ":path", "/echo");
+    h2_hpack_encode(&blk, ":authority", "kubesim.test");
+    h2_hpack_encode(&blk, "connection", "close"); /* malformed in h2 */
+    add_frame(&out, H2_HEADERS, H2_F_END_HEADERS, 1, blk.buf, blk.len);
+    ebb_strbuf_reset(&blk);
+    memset(chunk, 'z', sizeof(chunk));
+    add_frame(&out, H2_DATA, 0, 1, chunk, sizeof(chunk));
+    add_frame(&out, H2_DATA, 0, 1, chunk, sizeof(chunk));
+    h2_hpack_encode(&blk, "x-trailer", "yes");
+    add_frame(&out, H2_HEADERS, H2_F_END_HEADERS | H2_F_END_STREAM, 1, blk.buf, blk.len);
+    ebb_strbuf_release(&blk);
+    add_get(&out, 3, "/small");
+
+    struct rawc r;
+    raw_open(fx, &r);
+    raw_io(fx, &r, out.buf, out.len, 1.0);
+
+    uint8_t flags;
+    uint32_t id;
+    const uint8_t *p;
+    size_t n;
+    int resets = 0;
+    for (int i = 0; find_frame(&r.in, H2_RST_STREAM, i, &flags, &id, &p, &n); i++) {
+        assert_int_equal(id, 1);
+        assert_int_equal(n, 4);
+        assert_int_equal(be32(p), H2_PROTOCOL_ERROR);
+        resets++;
+    }
+    assert_int_equal(resets, 1);
+    /* the connection window: our opening raise, then the two DATA */
+    uint64_t opened = 0;
+    for (int i = 0; find_frame(&r.in, H2_WINDOW_UPDATE, i, &flags, &id, &p, &n); i++) {
+        if (id == 0 && n == 4)
+            opened += be32(p);
+    }
+    assert_int_equal(opened, (H2_CONN_WINDOW - 65535u) + 2 * sizeof(chunk));
+    assert_int_equal(goaway_code(&r.in), -1);
+    assert_true(find_frame(&r.in, H2_HEADERS, 0, &flags, &id, &p, &n));
+    assert_int_equal(id, 3);
+    assert_int_equal(fx->handled, 1);
+    assert_string_equal(fx->path, "/small");
+    raw_close(&r);
+    ebb_strbuf_release(&out);
 }
 
 /* ---- streams ---------------------------------------------------------------------------- */
@@ -1085,6 +1173,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_get_large, setup, teardown),
         cmocka_unit_test_setup_teardown(test_post_body, setup, teardown),
         cmocka_unit_test_setup_teardown(test_too_large, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_frames_after_reset, setup, teardown),
         cmocka_unit_test_setup_teardown(test_watch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cancel, setup, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent, setup, teardown),

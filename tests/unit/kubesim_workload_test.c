@@ -447,7 +447,10 @@ static void set_cost(struct env *e, const char *pod, const char *cost)
 {
     cJSON *p = get(e, e->pod, "demo", pod);
     cJSON *meta = cJSON_GetObjectItem(p, "metadata");
-    cJSON *ann = cJSON_AddObjectToObject(meta, "annotations");
+    cJSON *ann = cJSON_GetObjectItem(meta, "annotations");
+    if (!ann)
+        ann = cJSON_AddObjectToObject(meta, "annotations");
+    cJSON_DeleteItemFromObject(ann, "controller.kubernetes.io/pod-deletion-cost");
     cJSON_AddStringToObject(ann, "controller.kubernetes.io/pod-deletion-cost", cost);
     assert_int_equal(ks_api_update(&e->s, e->pod, p, false, "test", NULL), KS_OK);
     cJSON_Delete(p);
@@ -529,6 +532,25 @@ static void test_scale_down_victims(void **state)
     assert_false(deleting(e, p2));
     assert_int_equal(live_pods(e, names, 8), 1);
     assert_string_equal(names[0], p2);
+
+    /* Readiness outranks the deletion cost, as in the ReplicaSet
+     * controller: a running but not-ready pod with cost 1000 goes before
+     * a ready one with cost -5. */
+    set_cost(e, p2, "-5");
+    set_replicas(e, e->deploy, "web", 2);
+    advance(e, 0.7); /* startup 1 s: running from 0.5 s, ready at 1 s */
+    assert_int_equal(live_pods(e, names, 8), 2);
+    char fresh[300];
+    memcpy(fresh, strcmp(names[0], p2) == 0 ? names[1] : names[0], 300);
+    p = get(e, e->pod, "demo", fresh);
+    assert_string_equal(ks_json_str(p, "status.phase"), "Running");
+    assert_string_equal(cond(p, "Ready", "status"), "False");
+    cJSON_Delete(p);
+    set_cost(e, fresh, "1000");
+    set_replicas(e, e->deploy, "web", 1);
+    advance(e, 0.1);
+    assert_true(deleting(e, fresh));
+    assert_false(deleting(e, p2));
     env_free(e);
 }
 
