@@ -232,7 +232,7 @@ static bool crd_version(ks_rtype *t, const cJSON *ver, int idx, struct ks_causes
             return false;
         }
         size_t before = causes ? causes->n : 0;
-        t->compiled = ks_schema_compile(schema, "", causes);
+        t->compiled = ks_schema_compile(schema, field, causes);
         if (!t->compiled) {
             if (causes && causes->n == before)
                 ks_causes_add(causes, "FieldValueInvalid", field,

@@ -94,7 +94,7 @@ static int seed_objects(ks_sim *s, char *err, size_t errlen)
             ks_time_format(ks_now(s), now);
             cJSON *st = cJSON_GetObjectItemCaseSensitive(node, "status");
             cJSON *info = cJSON_AddObjectToObject(st, "nodeInfo");
-            cJSON_AddStringToObject(info, "kubeletVersion", "v1.32.0-kubesim");
+            cJSON_AddStringToObject(info, "kubeletVersion", "v1.26.4"); /* as /version */
             cJSON_AddStringToObject(info, "containerRuntimeVersion", "kubesim://1");
             cJSON_AddStringToObject(info, "operatingSystem", "linux");
             cJSON_AddStringToObject(info, "architecture", "amd64");

@@ -843,6 +843,30 @@ static void test_scale(void **state)
     res_free(&r);
 }
 
+/* A CRD whose schema cannot be compiled: 422 with each cause's field
+ * spelled from the CRD's root, as the real server does
+ * (spec.versions[i].schema.openAPIV3Schema...). */
+static void test_crd_schema_causes(void **state)
+{
+    ks_sim *s = *state;
+    static const char crd[] =
+        "{\"apiVersion\":\"apiextensions.k8s.io/v1\",\"kind\":\"CustomResourceDefinition\","
+        "\"metadata\":{\"name\":\"frobs.example.dev\"},\"spec\":{\"group\":\"example.dev\","
+        "\"scope\":\"Namespaced\",\"names\":{\"plural\":\"frobs\",\"kind\":\"Frob\"},"
+        "\"versions\":[{\"name\":\"v1\",\"served\":true,\"storage\":true,\"schema\":{"
+        "\"openAPIV3Schema\":{\"type\":\"object\",\"properties\":{\"spec\":{\"type\":"
+        "\"object\",\"x-kubernetes-validations\":[{\"rule\":\"self.frob()\"}]}}}}}]}}";
+    struct res r = call(s, "POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions",
+                        ADMIN, "application/json", crd);
+    expect_code(&r, 422);
+    const cJSON *c0 = cJSON_GetArrayItem(ks_json_path(r.body, "details.causes"), 0);
+    assert_non_null(c0);
+    assert_string_equal(jstr(c0, "field"), "spec.versions[0].schema.openAPIV3Schema.properties["
+                                           "spec].x-kubernetes-validations[0].rule");
+    assert_non_null(strstr(jstr(c0, "message"), "undeclared reference to 'frob'"));
+    res_free(&r);
+}
+
 static void test_crd_and_custom_resources(void **state)
 {
     ks_sim *s = *state;
@@ -1636,6 +1660,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_apply, setup, teardown),
         cmocka_unit_test_setup_teardown(test_scale, setup, teardown),
         cmocka_unit_test_setup_teardown(test_crd_and_custom_resources, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_crd_schema_causes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cluster_scoped_custom_resources, setup, teardown),
         cmocka_unit_test_setup_teardown(test_field_validation_builtin, setup, teardown),
         cmocka_unit_test_setup_teardown(test_delete, setup, teardown),
