@@ -230,8 +230,8 @@ static int rx_check_size(const char *pat, char *err, size_t errlen)
 {
     size_t len = strlen(pat), depth = 0, i = 0;
     struct rx_frame *g = calloc(len + 2, sizeof(*g)); /* per open group */
-    struct rx_unit last = {0, 1, false}; /* the unit a repetition applies to */
-    size_t after_rep = 0;         /* where the last repetition operator began, +1 */
+    struct rx_unit last = {0, 1, false};              /* the unit a repetition applies to */
+    size_t after_rep = 0; /* where the last repetition operator began, +1 */
     int rc = 0;
 
     if (!g) {

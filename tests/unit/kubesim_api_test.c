@@ -856,8 +856,8 @@ static void test_crd_schema_causes(void **state)
         "\"versions\":[{\"name\":\"v1\",\"served\":true,\"storage\":true,\"schema\":{"
         "\"openAPIV3Schema\":{\"type\":\"object\",\"properties\":{\"spec\":{\"type\":"
         "\"object\",\"x-kubernetes-validations\":[{\"rule\":\"self.frob()\"}]}}}}}]}}";
-    struct res r = call(s, "POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions",
-                        ADMIN, "application/json", crd);
+    struct res r = call(s, "POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", ADMIN,
+                        "application/json", crd);
     expect_code(&r, 422);
     const cJSON *c0 = cJSON_GetArrayItem(ks_json_path(r.body, "details.causes"), 0);
     assert_non_null(c0);
