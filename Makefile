@@ -24,7 +24,8 @@ KUBE_PURE := $(wildcard pkg/kube/path.c pkg/kube/ratelimit.c pkg/kube/backoff.c 
 	pkg/kube/leader_fsm.c pkg/kube/event_agg.c pkg/kube/labelsel.c)
 # pkg/controller is split too: the engine talks to the API server (EDGE).
 CTL_EDGE := $(wildcard pkg/controller/controller.c pkg/controller/reconcile.c \
-	pkg/controller/targets.c pkg/controller/podwatch.c pkg/controller/metrics_fetch.c)
+	pkg/controller/reconcile_chan.c pkg/controller/targets.c pkg/controller/podwatch.c \
+	pkg/controller/metrics_fetch.c)
 # PURE: libc (+libm) only; no I/O, no clock, no globals.
 CORE_SRCS := $(sort $(wildcard pkg/base/*.c) $(KUBE_PURE) \
 	$(filter-out pkg/api/v1alpha1/codec%.c,$(wildcard pkg/api/v1alpha1/*.c)) \

@@ -3,7 +3,8 @@
  * Shared by controller.c (the loop, informers on policies, workloads and
  * HPAs), targets.c (target index, ambiguity, the HPA decoder), podwatch.c
  * (one pod informer per namespace, indexed by selector), metrics_fetch.c (metrics APIs
- * and Prometheus) and reconcile.c (the per-policy state machine).
+ * and Prometheus), reconcile.c (the per-policy state machine) and
+ * reconcile_chan.c (its channel port steps).
  *
  * Time inside callbacks: client callbacks only record results and mark a
  * reconcile runnable; ebb_controller_tick() runs the next step with fresh
@@ -220,6 +221,32 @@ struct ebb_controller {
     int64_t now_ms, wall_ms; /* of the latest entry point */
     struct ebb_controller_stats st;
 };
+
+/* ---- reconcile.c, for reconcile_chan.c ---- */
+/* Records a fact of this reconcile: an Event reason and its message. */
+void ctl_reconcile_fact(struct ctl_reconcile *r, const char *reason, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Ends r: reports it, marks its key done and requeues it as the outcome
+ * says; frees r. */
+void ctl_reconcile_finish(struct ctl_reconcile *r, enum ebb_reconcile_outcome outcome,
+                          int64_t now_ms);
+
+/* ---- reconcile_chan.c: the channel port steps of one reconcile ---- */
+enum ctl_chan_next {
+    CTL_CHAN_CONTINUE, /* nothing (more) to write: go on to the metrics */
+    CTL_CHAN_WRITING,  /* writes in flight: wait (CTL_STEP_CHAN_WAIT) */
+    CTL_CHAN_FINISHED, /* the reconcile was finished (it failed or waits) */
+};
+/* Plans the pool's assignment and starts the writes of r's pods. */
+enum ctl_chan_next ctl_chan_begin(struct ctl_reconcile *r, int64_t now_ms);
+/* After a write came back: the next one (pods, then the ConfigMap). */
+enum ctl_chan_next ctl_chan_step(struct ctl_reconcile *r, int64_t now_ms);
+/* status.channelPorts and the channel conditions of the plan. */
+enum ebb_rc ctl_chan_status(struct ctl_reconcile *r, const struct ebb_condition *old_ready);
+/* How many replicas the pool can hold for r (pkg/scale's port cap). */
+int32_t ctl_chan_capacity(const struct ctl_reconcile *r);
+/* Frees the plan and cancels its writes in flight. NULL is a no-op. */
+void ctl_chan_free(struct ctl_chan_run *ch);
 
 /* ---- controller.c ---- */
 void ctl_log(struct ebb_controller *c, enum ebb_controller_log_level lvl, const char *key,
