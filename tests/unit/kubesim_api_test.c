@@ -20,6 +20,7 @@
  * and freed here the way http.c would. */
 #include "../../cmd/kubesim/http_internal.h"
 #include "kube_fixture.h"
+#include "kubesim_request.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -49,37 +50,22 @@ static struct res call(ks_sim *s, const char *method, const char *target, int wh
     struct ks_header hdrs[3];
     char auth[160];
     size_t nh = 0;
-    ks_req req;
     ks_resp resp;
     struct res out;
-    const char *q = strchr(target, '?');
 
-    memset(&req, 0, sizeof(req));
-    memset(&resp, 0, sizeof(resp));
     memset(&out, 0, sizeof(out));
-    ebb_strbuf_init(&resp.body);
-    snprintf(req.method, sizeof(req.method), "%s", method);
-    req.path = q ? strndup(target, (size_t)(q - target)) : strdup(target);
-    req.query = strdup(q ? q + 1 : "");
-    ks_req_parse_query(&req);
-    hdrs[nh].name = strdup("User-Agent");
-    hdrs[nh++].value = strdup("demo-operator/0.1 (fixture-recorder)");
+    hdrs[nh].name = (char *)"User-Agent";
+    hdrs[nh++].value = (char *)"demo-operator/0.1 (fixture-recorder)";
     if (who >= 0 || who == BADTOKEN) {
         snprintf(auth, sizeof(auth), "Bearer %s", who >= 0 ? s->tokens[who].token : "nope");
-        hdrs[nh].name = strdup("Authorization");
-        hdrs[nh++].value = strdup(auth);
+        hdrs[nh].name = (char *)"Authorization";
+        hdrs[nh++].value = auth;
     }
     if (ctype) {
-        hdrs[nh].name = strdup("Content-Type");
-        hdrs[nh++].value = strdup(ctype);
+        hdrs[nh].name = (char *)"Content-Type";
+        hdrs[nh++].value = (char *)ctype;
     }
-    req.headers = hdrs;
-    req.n_headers = nh;
-    if (body) {
-        req.body = strdup(body);
-        req.body_len = strlen(body);
-    }
-    ks_api_handle(s, &req, &resp);
+    ks_test_request(s, method, target, hdrs, nh, body, &resp);
     out.status = resp.status;
     out.stream = resp.stream;
     out.raw = strdup(resp.body.buf);
@@ -90,18 +76,8 @@ static struct res call(ks_sim *s, const char *method, const char *target, int wh
             snprintf(out.warning, sizeof(out.warning), "%s", resp.extra[i].value);
         if (strcmp(resp.extra[i].name, "Retry-After") == 0)
             snprintf(out.retry_after, sizeof(out.retry_after), "%s", resp.extra[i].value);
-        free(resp.extra[i].name);
-        free(resp.extra[i].value);
     }
-    ebb_strbuf_release(&resp.body);
-    for (size_t i = 0; i < nh; i++) {
-        free(hdrs[i].name);
-        free(hdrs[i].value);
-    }
-    free(req.path);
-    ks_req_release_query(&req);
-    free(req.query);
-    free(req.body);
+    ks_test_resp_release(&resp);
     return out;
 }
 

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kubesim_request.h"
 #include "yaml_json.h"
 
 #include "../../cmd/kubesim/ks.h"
@@ -31,34 +32,16 @@ static cJSON *get(ks_sim *s, const char *target, int *status)
 {
     struct ks_header hdr;
     char auth[160];
-    ks_req req;
     ks_resp resp;
-    const char *q = strchr(target, '?');
     cJSON *body;
 
-    memset(&req, 0, sizeof(req));
-    memset(&resp, 0, sizeof(resp));
-    ebb_strbuf_init(&resp.body);
-    snprintf(req.method, sizeof(req.method), "GET");
-    req.path = q ? strndup(target, (size_t)(q - target)) : strdup(target);
-    req.query = strdup(q ? q + 1 : "");
-    ks_req_parse_query(&req);
     snprintf(auth, sizeof(auth), "Bearer %s", s->tokens[0].token);
-    hdr.name = "Authorization";
+    hdr.name = (char *)"Authorization";
     hdr.value = auth;
-    req.headers = &hdr;
-    req.n_headers = 1;
-    ks_api_handle(s, &req, &resp);
+    ks_test_request(s, "GET", target, &hdr, 1, NULL, &resp);
     *status = resp.status;
     body = cJSON_Parse(resp.body.buf);
-    for (size_t i = 0; i < resp.n_extra; i++) {
-        free(resp.extra[i].name);
-        free(resp.extra[i].value);
-    }
-    ebb_strbuf_release(&resp.body);
-    free(req.path);
-    ks_req_release_query(&req);
-    free(req.query);
+    ks_test_resp_release(&resp);
     return body;
 }
 

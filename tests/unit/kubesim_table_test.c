@@ -18,6 +18,7 @@
 #include <yaml.h>
 
 #include "../../cmd/kubesim/table.h"
+#include "kubesim_request.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 #define CRD "crds/ebb.dev_scalingpolicies.yaml"
@@ -885,21 +886,10 @@ static struct res call(ks_sim *s, const char *target, const char *accept)
 {
     struct ks_header hdrs[2];
     char auth[160];
-    ks_req req;
     ks_resp resp;
     struct res out = {0, NULL};
-    const char *q = strchr(target, '?');
     size_t nh = 0;
 
-    memset(&req, 0, sizeof(req));
-    memset(&resp, 0, sizeof(resp));
-    ebb_strbuf_init(&resp.body);
-    snprintf(req.method, sizeof(req.method), "GET");
-    req.path = q ? strndup(target, (size_t)(q - target)) : strdup(target);
-    req.query = strdup(q ? q + 1 : "");
-    assert_non_null(req.path);
-    assert_non_null(req.query);
-    ks_req_parse_query(&req);
     snprintf(auth, sizeof(auth), "Bearer %s", s->tokens[0].token);
     hdrs[nh].name = (char *)"Authorization";
     hdrs[nh++].value = auth;
@@ -907,19 +897,10 @@ static struct res call(ks_sim *s, const char *target, const char *accept)
         hdrs[nh].name = (char *)"Accept";
         hdrs[nh++].value = (char *)accept;
     }
-    req.headers = hdrs;
-    req.n_headers = nh;
-    ks_api_handle(s, &req, &resp);
+    ks_test_request(s, "GET", target, hdrs, nh, NULL, &resp);
     out.status = resp.status;
     out.body = cJSON_Parse(resp.body.buf);
-    for (size_t i = 0; i < resp.n_extra; i++) {
-        free(resp.extra[i].name);
-        free(resp.extra[i].value);
-    }
-    ebb_strbuf_release(&resp.body);
-    ks_req_release_query(&req);
-    free(req.path);
-    free(req.query);
+    ks_test_resp_release(&resp);
     return out;
 }
 
