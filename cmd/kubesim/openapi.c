@@ -210,6 +210,14 @@ static void split_gv(const char *gv, char *group, size_t gcap, const char **vers
     *version = slash ? slash + 1 : gv;
 }
 
+/* props.name = {"description": desc, "type": "string"} (apiVersion, kind). */
+static void string_property(cJSON *props, const char *name, const char *desc)
+{
+    cJSON *p = cJSON_AddObjectToObject(props, name);
+    cJSON_AddStringToObject(p, "description", desc);
+    cJSON_AddStringToObject(p, "type", "string");
+}
+
 static cJSON *build_schema(size_t i)
 {
     const struct ks_openapi_row *d = &ks_openapi_rows[i];
@@ -229,16 +237,12 @@ static cJSON *build_schema(size_t i)
     cJSON *props = cJSON_AddObjectToObject(s, "properties");
     cJSON *required = cJSON_CreateArray();
     if (d->what == 'K') {
-        cJSON *av = cJSON_AddObjectToObject(props, "apiVersion");
-        cJSON_AddStringToObject(av, "description",
-                                "Versioned schema of this representation of the object, as "
-                                "group/version (just the version for the core group).");
-        cJSON_AddStringToObject(av, "type", "string");
-        cJSON *k = cJSON_AddObjectToObject(props, "kind");
-        cJSON_AddStringToObject(k, "description",
-                                "The REST kind this object represents, in CamelCase. Servers may "
-                                "infer it from the endpoint; it cannot be changed.");
-        cJSON_AddStringToObject(k, "type", "string");
+        string_property(props, "apiVersion",
+                        "Versioned schema of this representation of the object, as "
+                        "group/version (just the version for the core group).");
+        string_property(props, "kind",
+                        "The REST kind this object represents, in CamelCase. Servers may "
+                        "infer it from the endpoint; it cannot be changed.");
     }
     for (size_t j = i + 1; j < ks_openapi_n_rows && ks_openapi_rows[j].what == 'P'; j++) {
         cJSON *p = property(&ks_openapi_rows[j], required);
@@ -333,16 +337,12 @@ static cJSON *cr_schema(const ks_rtype *rt)
     cJSON_DeleteItemFromObjectCaseSensitive(props, "apiVersion");
     cJSON_DeleteItemFromObjectCaseSensitive(props, "kind");
     cJSON_DeleteItemFromObjectCaseSensitive(props, "metadata");
-    cJSON *av = cJSON_AddObjectToObject(props, "apiVersion");
-    cJSON_AddStringToObject(av, "description",
-                            "APIVersion defines the versioned schema of this representation of "
-                            "an object.");
-    cJSON_AddStringToObject(av, "type", "string");
-    cJSON *k = cJSON_AddObjectToObject(props, "kind");
-    cJSON_AddStringToObject(k, "description",
-                            "Kind is a string value representing the REST resource this object "
-                            "represents.");
-    cJSON_AddStringToObject(k, "type", "string");
+    string_property(props, "apiVersion",
+                    "APIVersion defines the versioned schema of this representation of "
+                    "an object.");
+    string_property(props, "kind",
+                    "Kind is a string value representing the REST resource this object "
+                    "represents.");
     cJSON *m = cJSON_AddObjectToObject(props, "metadata");
     cJSON *all = cJSON_AddArrayToObject(m, "allOf");
     cJSON *ref = cJSON_CreateObject();
